@@ -1,0 +1,2 @@
+// Filled in by testkit: stops any PostgreSQL or pgrelay a crashed test file left behind.
+module.exports = async function teardown() {};
