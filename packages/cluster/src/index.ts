@@ -1,1 +1,2 @@
-export {};
+export * from './state';
+export * from './ipc';

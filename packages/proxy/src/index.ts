@@ -1,1 +1,6 @@
-export {};
+export { runWorker, type WorkerInit } from './worker';
+export { createLogger, pinoLevelOf, type Logger } from './logger';
+export { BackendConn, type NodeTarget } from './backend-conn';
+export { SlotCounter } from './slots';
+export { listenTargets, describeTarget } from './listen';
+export { resetStatements } from './session';

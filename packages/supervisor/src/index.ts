@@ -1,1 +1,3 @@
-export {};
+export { runSupervisor } from './main';
+export { parseArgs, type CliOptions } from './cli';
+export { versionLine, PGPOOL_VERSION } from './version';

@@ -1,0 +1,29 @@
+/** Everything a session reads from its worker: settings, cluster state, shared pools. */
+import type { HbaRule, PasswdSecret, PgpoolConfig } from '@pgrelay/config';
+import type { ClusterState, WorkerToSupervisor } from '@pgrelay/cluster';
+import type { CancelRegistry } from './cancel-registry';
+import type { Logger } from './logger';
+import type { ConnectionPool } from './pool';
+import type { SlotGate } from './slots';
+
+export interface WorkerContext {
+  workerIndex: number;
+  config: PgpoolConfig;
+  hba: HbaRule[] | null;
+  passwd: Map<string, PasswdSecret>;
+  state: ClusterState;
+  pool: ConnectionPool;
+  slots: SlotGate;
+  cancels: CancelRegistry;
+  log: Logger;
+  report(m: WorkerToSupervisor): void;
+  /** Sessions this worker serves now. */
+  sessions: Set<{ shutdown(mode: 'smart' | 'fast' | 'immediate'): void }>;
+  /** Set when the worker stops taking new sessions. */
+  draining: boolean;
+}
+
+/** Typed reads of pgpool.conf values (the config package normalises units). */
+export const num = (c: PgpoolConfig, k: string): number => Number(c[k] ?? 0);
+export const bool = (c: PgpoolConfig, k: string): boolean => c[k] === true;
+export const str = (c: PgpoolConfig, k: string): string => String(c[k] ?? '');

@@ -1,0 +1,128 @@
+/**
+ * The supervisor (pgpool's main process): reads the files, owns ClusterState, forks the
+ * workers and handles signals. It never carries client traffic.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigError, diffConfig, type PgpoolConfig } from '@pgrelay/config';
+import { createLogger, listenTargets, pinoLevelOf, type Logger } from '@pgrelay/proxy';
+import type { CliOptions } from './cli';
+import { loadFiles, type LoadedFiles } from './load-files';
+import { initialState, NodeTable } from './node-table';
+import { isAlive, readPid, removePid, writePid } from './pid-file';
+import { findPrimary } from './primary';
+import { readStatusFile, statusFilePath } from './status-file';
+import { versionLine } from './version';
+import { WorkerSet } from './workers';
+
+const isStreaming = (mode: string) => mode === 'streaming_replication' || mode === 'logical_replication';
+
+export async function runSupervisor(opts: CliOptions): Promise<void> {
+  let files: LoadedFiles;
+  try {
+    files = loadFiles(opts);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`FATAL:  ${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  const cfg = (): PgpoolConfig => files.conf.values;
+  const log: Logger = createLogger({ name: 'main', level: String(cfg().log_min_messages), format: String(cfg().log_format) as 'auto' });
+  for (const w of files.conf.warnings) log.info({ file: w.file, line: w.line, key: w.key }, `${w.file}:${w.line}: ${w.message}`);
+
+  const pidFile = path.resolve(files.conf.dir, String(cfg().pid_file_name));
+  const running = readPid(pidFile);
+  if (running !== undefined && running !== process.pid && isAlive(running)) {
+    log.fatal(`pid file found. is another pgpool(${running}) is running?`);
+    process.exit(1);
+  }
+  writePid(pidFile, process.pid);
+  removeStaleSockets(cfg(), log);
+
+  const logdir = path.resolve(files.conf.dir, String(cfg().logdir));
+  const statusFile = statusFilePath(logdir);
+  if (opts.discardStatus) fs.rmSync(statusFile, { force: true });
+  const saved = readStatusFile(statusFile);
+  if (saved === undefined && !opts.discardStatus) log.log(`Backend status file ${statusFile} does not exist`);
+  const slots = () => Math.max(0, ...((cfg().backends as { id: number }[]).map((b) => b.id + 1)));
+
+  let workers: WorkerSet | null = null;
+  const table = new NodeTable(initialState(cfg(), saved), logdir, slots, log, (s) => workers?.broadcastState(s));
+  if (isStreaming(table.state.mode)) {
+    // One pass before workers start; if no node answers as primary yet, keep looking meanwhile.
+    const found = await findPrimary(cfg(), files.passwd, table, { onePass: true });
+    if (!found) void findPrimary(cfg(), files.passwd, table, { onePass: false });
+  }
+
+  workers = new WorkerSet(
+    log,
+    {
+      nodeConnected: (id) => {
+        if (table.node(id)?.status === 'waiting') table.setStatus(id, 'up', 'a session connected to it');
+      },
+      backendFailure: (id, cause, worker) => log.log({ node: id, worker, cause }, `backend node ${id} failure reported by worker ${worker}: ${cause}`),
+      allListening: () => {
+        log.log({ port: cfg().port, workers: workers!.count, pids: workers!.pids }, `pgrelay is ready to accept connections on port ${cfg().port} (${versionLine()})`);
+      },
+      workerFailedToStart: (code) => {
+        log.fatal({ code }, 'a worker failed to start; stopping');
+        void shutdown('immediate', 3);
+      },
+    },
+    () => ({ config: cfg(), hba: files.hba, passwd: [...files.passwd], state: table.state }),
+    Number(cfg().num_workers) || 0,
+    { numInitChildren: Number(cfg().num_init_children), reserved: Number(cfg().reserved_connections) },
+    cfg().worker_scheduling === 'rr' ? 'rr' : 'none',
+  );
+  workers.start();
+
+  let stopping = false;
+  async function shutdown(mode: 'smart' | 'fast' | 'immediate', code = 0): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    log.log({ mode }, `received ${mode} shutdown request`);
+    await workers!.stop(mode);
+    removePid(pidFile);
+    log.log('pgrelay stopped');
+    process.exit(code);
+  }
+
+  function reload(): void {
+    let next: LoadedFiles;
+    try {
+      next = loadFiles(opts);
+    } catch (e) {
+      log.warn({ err: (e as Error).message }, `reload failed, keeping the current configuration: ${(e as Error).message}`);
+      return;
+    }
+    for (const c of diffConfig(files.conf, next.conf)) {
+      if (c.apply === 'restart') log.warn({ key: c.key, before: c.before, after: c.after }, `parameter "${c.key}" changed but needs a restart to take effect`);
+      else log.log({ key: c.key, before: c.before, after: c.after }, `parameter "${c.key}" changed from ${JSON.stringify(c.before)} to ${JSON.stringify(c.after)}`);
+    }
+    // Settings that need a restart keep their running values.
+    const merged = { ...next.conf.values };
+    for (const c of diffConfig(files.conf, next.conf)) if (c.apply === 'restart') merged[c.key] = files.conf.values[c.key];
+    merged.backends = files.conf.values.backends;
+    files = { ...next, conf: { ...next.conf, values: merged as PgpoolConfig } };
+    log.level = pinoLevelOf(String(merged.log_min_messages));
+    workers!.broadcast({ t: 'config', config: merged, hba: files.hba, passwd: [...files.passwd] });
+    log.log('configuration reloaded');
+  }
+
+  process.on('SIGTERM', () => void shutdown('smart'));
+  process.on('SIGINT', () => void shutdown('fast'));
+  process.on('SIGQUIT', () => void shutdown('immediate'));
+  process.on('SIGHUP', reload);
+}
+
+/** A Unix socket file left by a crashed run would make listen() fail. */
+function removeStaleSockets(config: PgpoolConfig, log: Logger): void {
+  for (const t of listenTargets('', Number(config.port), (config.unix_socket_directories as string[]) ?? [])) {
+    if ('path' in t && fs.existsSync(t.path)) {
+      log.info(`removing stale socket file ${t.path}`);
+      fs.rmSync(t.path, { force: true });
+    }
+  }
+}

@@ -1,0 +1,82 @@
+/** Finds the primary at start: ALWAYS_PRIMARY if flagged, else the node not in recovery. */
+import type { BackendConfig, PasswdSecret, PgpoolConfig } from '@pgrelay/config';
+import { BackendConn } from '@pgrelay/proxy';
+import type { NodeTable } from './node-table';
+
+export interface CheckLogin {
+  user: string;
+  password?: string;
+  md5?: string;
+  database: string;
+}
+
+/** sr_check_user's login: sr_check_password, else pool_passwd's entry. */
+export function srCheckLogin(config: PgpoolConfig, passwd: Map<string, PasswdSecret>): CheckLogin {
+  const user = String(config.sr_check_user);
+  const given = String(config.sr_check_password ?? '');
+  const secret = passwd.get(user);
+  const login: CheckLogin = { user, database: String(config.sr_check_database || 'postgres') };
+  if (given !== '') {
+    if (given.startsWith('md5')) login.md5 = given;
+    else if (given.startsWith('TEXT')) login.password = given.slice(4);
+    else login.password = given;
+  } else if (secret?.kind === 'text' || secret?.kind === 'aes') login.password = secret.password;
+  else if (secret?.kind === 'md5') login.md5 = secret.hash;
+  return login;
+}
+
+export async function isInRecovery(b: BackendConfig, login: CheckLogin, timeoutMs: number): Promise<boolean> {
+  const conn = await BackendConn.open(
+    { id: b.id, host: b.hostname, port: b.port },
+    { user: login.user, database: login.database, application_name: 'pgrelay_sr_check' },
+    async () => ({ user: login.user, password: login.password, md5: login.md5 }),
+    { connectMs: timeoutMs, loginMs: timeoutMs },
+  );
+  try {
+    const rows = await conn.query('SELECT pg_is_in_recovery()', timeoutMs);
+    return rows[0]?.[0] === 't';
+  } finally {
+    conn.close();
+  }
+}
+
+/** Looks for the primary until one answers or search_primary_node_timeout passes (0 = forever). */
+export async function findPrimary(
+  config: PgpoolConfig,
+  passwd: Map<string, PasswdSecret>,
+  table: NodeTable,
+  opts: { onePass: boolean },
+): Promise<boolean> {
+  const backends = (config.backends as BackendConfig[]).filter((b) => table.node(b.id)?.status !== 'down');
+  const forced = backends.find((b) => b.alwaysPrimary);
+  if (forced) {
+    table.setPrimary(forced.id, 'backend_flag ALWAYS_PRIMARY');
+    return true;
+  }
+  const login = srCheckLogin(config, passwd);
+  const timeoutSec = Number(config.search_primary_node_timeout);
+  const deadline = timeoutSec > 0 ? Date.now() + timeoutSec * 1000 : Infinity;
+  const errors = new Map<number, string>();
+  for (;;) {
+    for (const b of backends) {
+      try {
+        if (!(await isInRecovery(b, login, Number(config.connect_timeout) || 10000))) {
+          table.setPrimary(b.id, 'pg_is_in_recovery() is false');
+          return true;
+        }
+      } catch (e) {
+        errors.set(b.id, (e as Error).message);
+      }
+    }
+    const why = [...errors].map(([id, m]) => `node ${id}: ${m}`).join('; ') || 'every node is a standby';
+    if (opts.onePass) {
+      table.log.warn(`no primary node found yet, still searching: ${why}`);
+      return false;
+    }
+    if (Date.now() >= deadline || backends.length === 0) {
+      table.setPrimary(-1, `searched for ${timeoutSec} s: ${why}`);
+      return false;
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
