@@ -86,6 +86,7 @@ export class Node implements PgNode {
     for (let attempt = 1; ; attempt++) {
       // Children of a SIGKILLed postmaster still hold its shared memory and block a new one.
       await reapUnder([this.dataDir], 0, true);
+      this.removeStaleLocks();
       const logStart = fileSize(this.logFile);
       const r = await runPg('pg_ctl', ['start', '-D', this.dataDir, '-l', this.logFile, '-w', '-t', '30']);
       if (r.code === 0) {
@@ -103,6 +104,26 @@ export class Node implements PgNode {
         this.writeConf();
       } else {
         await sleep(200 * attempt);
+      }
+    }
+  }
+
+  /**
+   * PID 1 here reaps orphans lazily, so a SIGKILLed postmaster lingers as a zombie, and
+   * PostgreSQL's kill(pid, 0) check takes the zombie for a running server ("lock file
+   * already exists") until it is reaped, which can take seconds. Dead is dead: drop the
+   * data-dir and socket lock files it left.
+   */
+  private removeStaleLocks(): void {
+    for (const file of [
+      path.join(this.dataDir, 'postmaster.pid'),
+      path.join(this.socketDir, `.s.PGSQL.${this.port}.lock`),
+    ]) {
+      try {
+        const pid = Number(fs.readFileSync(file, 'utf8').split('\n')[0]);
+        if (pid && !isAlive(pid)) fs.rmSync(file, { force: true });
+      } catch {
+        /* no lock file */
       }
     }
   }
