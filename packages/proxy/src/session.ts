@@ -10,6 +10,7 @@ import {
   cancelRequest,
   encryptionRefused,
   FrameError,
+  negotiateProtocolVersion,
   Framer,
   type FrameSink,
   parameterStatus,
@@ -24,6 +25,7 @@ import {
   typeTable,
 } from '@pgrelay/protocol';
 import { classify } from '@pgrelay/sql';
+import { answerAdmin, type AdminSession } from './admin';
 import type { BackendConn, BackendOwner } from './backend-conn';
 import { socketPathOf } from './backend-conn';
 import { bool, num, str, type WorkerContext } from './context';
@@ -66,6 +68,7 @@ export class Session implements BackendOwner, FrameSink {
   private readonly startedAt = Date.now();
   private authTimer: NodeJS.Timeout | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
+  private adminSession: AdminSession | null = null;
 
   constructor(private readonly ctx: WorkerContext, private readonly client: net.Socket) {
     this.framer = new Framer(this, LOGIN_TYPES, num(ctx.config, 'max_message_size') || 0x3fffffff);
@@ -130,6 +133,11 @@ export class Session implements BackendOwner, FrameSink {
         return;
       }
       this.phase = 'login';
+      const protocolOptions = [...p.params.keys()].filter((k) => k.startsWith('_pq_.'));
+      if ((p.version & 0xffff) > 0 || protocolOptions.length > 0) {
+        this.client.write(negotiateProtocolVersion(protocolOptions));
+        for (const k of protocolOptions) p.params.delete(k);
+      }
       if (buf.length > 0) this.framer.push(buf);
       void this.establish(p.params);
       return;
@@ -225,13 +233,22 @@ export class Session implements BackendOwner, FrameSink {
     switch (type) {
       case Q: {
         const sql = queryText(body);
-        this.pendingReady++;
         const statements = classify(sql);
+        if (statements.length > 0 && statements[0]!.admin !== undefined) {
+          const reply = answerAdmin(statements, this.ctx, this.adminView(), backend.txStatus);
+          if (reply !== null) {
+            this.client.write(reply);
+            return;
+          }
+        }
+        this.pendingReady++;
         this.state!.noteSent(statements);
         this.logStatement(sql, backend);
         break;
       }
       case P: {
+        // Unnamed statements (most drivers' default) do not outlive the next Parse: nothing to remember.
+        if (body[0] === 0 && !this.logsStatements) break;
         const p = parseMessage(body);
         this.state!.noteParse(p.name, p.text, p.paramTypes);
         this.logStatement(p.text, backend);
@@ -260,6 +277,16 @@ export class Session implements BackendOwner, FrameSink {
 
   private toBackend(bytes: Buffer): void {
     if (!this.backend!.write(bytes)) this.client.pause();
+  }
+
+  private adminView(): AdminSession {
+    this.adminSession ??= { user: this.req!.user, database: this.req!.database, nodeId: -1, overrides: new Map() };
+    this.adminSession.nodeId = this.backend?.node.id ?? -1;
+    return this.adminSession;
+  }
+
+  private get logsStatements(): boolean {
+    return bool(this.ctx.config, 'log_statement') || bool(this.ctx.config, 'log_per_node_statement');
   }
 
   private logStatement(sql: string, backend: BackendConn): void {
@@ -313,8 +340,11 @@ export class Session implements BackendOwner, FrameSink {
   // ---- cancel, idle limit, shutdown --------------------------------------------------------
 
   cancelBackend(): void {
-    const b = this.backend;
-    if (!b || b.pid === 0) return;
+    if (this.backend) this.cancelBackendOf(this.backend);
+  }
+
+  private cancelBackendOf(b: BackendConn): void {
+    if (b.pid === 0) return;
     const sockPath = socketPathOf(b.node);
     const s = sockPath ? net.connect(sockPath) : net.connect(b.node.port, b.node.host);
     s.on('connect', () => s.end(cancelRequest(b.pid, b.secret)));
@@ -395,6 +425,8 @@ export class Session implements BackendOwner, FrameSink {
     const cfg = this.ctx.config;
     const keep = clean && !backend.closed && bool(cfg, 'connection_cache') && this.req !== null && isCacheableDb(this.req.database);
     if (!keep) {
+      // A query still running would go on after the client left: stop it first.
+      if (this.pendingReady > 0 && !backend.closed) this.cancelBackendOf(backend);
       backend.close();
       return;
     }

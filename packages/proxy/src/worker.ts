@@ -8,6 +8,7 @@ import net from 'node:net';
 import type { HbaRule, PasswdSecret, PgpoolConfig } from '@pgrelay/config';
 import type { ClusterState, SupervisorToWorker, WorkerToSupervisor } from '@pgrelay/cluster';
 import { initPgParser } from '@pgrelay/sql';
+import { handleAdminIpc } from './admin/ipc';
 import { CancelRegistry } from './cancel-registry';
 import { num, str, type WorkerContext } from './context';
 import { describeTarget, listenTargets } from './listen';
@@ -92,6 +93,8 @@ export async function runWorker(): Promise<void> {
       case 'shutdown':
         shutdown(m.mode);
         break;
+      default:
+        handleAdminIpc(m, ctx, send as (m: unknown) => void);
     }
   });
 

@@ -12,6 +12,8 @@ import { initialState, NodeTable } from './node-table';
 import { isAlive, readPid, removePid, writePid } from './pid-file';
 import { findPrimary } from './primary';
 import { readStatusFile, statusFilePath } from './status-file';
+import type { SupervisorContext } from './context';
+import { startPcp } from './pcp';
 import { versionLine } from './version';
 import { WorkerSet } from './workers';
 
@@ -49,6 +51,7 @@ export async function runSupervisor(opts: CliOptions): Promise<void> {
   const slots = () => Math.max(0, ...((cfg().backends as { id: number }[]).map((b) => b.id + 1)));
 
   let workers: WorkerSet | null = null;
+  const workerListeners = new Set<(worker: number, m: { t: string }) => void>();
   const table = new NodeTable(initialState(cfg(), saved), logdir, slots, log, (s) => workers?.broadcastState(s));
   if (isStreaming(table.state.mode)) {
     // One pass before workers start; if no node answers as primary yet, keep looking meanwhile.
@@ -66,6 +69,7 @@ export async function runSupervisor(opts: CliOptions): Promise<void> {
       allListening: () => {
         log.log({ port: cfg().port, workers: workers!.count, pids: workers!.pids }, `pgrelay is ready to accept connections on port ${cfg().port} (${versionLine()})`);
       },
+      other: (worker, m) => workerListeners.forEach((l) => l(worker, m)),
       workerFailedToStart: (code) => {
         log.fatal({ code }, 'a worker failed to start; stopping');
         void shutdown('immediate', 3);
@@ -110,6 +114,24 @@ export async function runSupervisor(opts: CliOptions): Promise<void> {
     workers!.broadcast({ t: 'config', config: merged, hba: files.hba, passwd: [...files.passwd] });
     log.log('configuration reloaded');
   }
+
+  const context: SupervisorContext = {
+    opts,
+    config: cfg,
+    files: () => files,
+    table,
+    workers,
+    log,
+    startedAt: Date.now(),
+    reload,
+    shutdown: (mode) => shutdown(mode),
+    onWorkerMessage: (l) => {
+      workerListeners.add(l);
+      return () => workerListeners.delete(l);
+    },
+  };
+  const pcp = await startPcp(context);
+  void pcp;
 
   process.on('SIGTERM', () => void shutdown('smart'));
   process.on('SIGINT', () => void shutdown('fast'));

@@ -13,6 +13,8 @@ export interface WorkerEvents {
   backendFailure(nodeId: number, cause: string, worker: number): void;
   allListening(): void;
   workerFailedToStart(code: number | null): void;
+  /** Any other message (admin replies and the like), for whoever asked. */
+  other?(worker: number, m: { t: string }): void;
 }
 
 export class WorkerSet {
@@ -108,8 +110,24 @@ export class WorkerSet {
         this.events.backendFailure(m.nodeId, m.cause, index);
         break;
       default:
+        this.events.other?.(index, m as { t: string });
         break;
     }
+  }
+
+  /** Indices of the workers alive now. */
+  get indices(): number[] {
+    return [...this.workers.keys()];
+  }
+
+  /** Sends any message to one worker (admin requests). */
+  sendTo(index: number, m: { t: string }): void {
+    this.send(index, m as SupervisorToWorker);
+  }
+
+  /** OS pid of a worker. */
+  pidOf(index: number): number | undefined {
+    return this.workers.get(index)?.process.pid;
   }
 
   private grant(next: { worker: number; id: number } | undefined): void {
