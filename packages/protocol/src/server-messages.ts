@@ -30,6 +30,13 @@ export const readyForQuery = (status: TransactionStatus): Buffer =>
 export const commandComplete = (tag: string): Buffer => new MessageWriter(0x43).cstring(tag).finish();
 export const emptyQueryResponse = (): Buffer => new MessageWriter(0x49, 5).finish();
 
+/** Tells a client asking for protocol 3.x (x > 0) that 3.0 is spoken, and which `_pq_.` options were ignored. */
+export function negotiateProtocolVersion(unrecognised: string[]): Buffer {
+  const w = new MessageWriter(0x76).int32(0).int32(unrecognised.length);
+  for (const o of unrecognised) w.cstring(o);
+  return w.finish();
+}
+
 /** Answer to SSLRequest / GSSENCRequest: encryption not offered. */
 export const encryptionRefused = (): Buffer => Buffer.from('N');
 

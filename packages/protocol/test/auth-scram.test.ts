@@ -291,6 +291,16 @@ describe('ScramServer: bad client input is a ScramError, never anything else', (
     expect(server.finish(b(msg))).toEqual({ ok: false }); // the extension is part of AuthMessage
   });
 
+  test("gs2 flag 'y' (client could bind, we offered no -PLUS) is accepted; c= must then echo 'y,,'", async () => {
+    const yFirst = b(RFC.clientFirst.replace(/^n,,/, 'y,,'));
+    const mismatched = new ScramServer({ verifier: rfcVerifier() }, { [injectNonce]: RFC.serverNonce });
+    await mismatched.start('SCRAM-SHA-256', yFirst);
+    await expectScramError(() => mismatched.finish(b(RFC.clientFinal)), '08P01'); // c=biws is "n,,"
+    const matched = new ScramServer({ verifier: rfcVerifier() }, { [injectNonce]: RFC.serverNonce });
+    await matched.start('SCRAM-SHA-256', yFirst);
+    expect(matched.finish(b(RFC.clientFinal.replace('c=biws', 'c=eSws')))).toEqual({ ok: false }); // parsed; proof is for n,,
+  });
+
   test('a well-formed but wrong proof is ok:false, not an error', async () => {
     const server = await startedServer();
     expect(server.finish(b(RFC.clientFinal.replace(/p=.*/, 'p=' + Buffer.alloc(32).toString('base64'))))).toEqual({ ok: false });

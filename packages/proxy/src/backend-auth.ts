@@ -51,6 +51,10 @@ export class BackendAuthenticator {
     const c = this.creds;
     switch (code) {
       case AUTH_OK:
+        // A server that skips SASLFinal never proved it knows the password.
+        if (this.scram !== null && !this.scram.verified) {
+          throw fatal('28000', `backend node ${this.nodeId} ended SCRAM authentication without proving its identity`);
+        }
         return null;
       case AUTH_CLEARTEXT:
         if (c.password === undefined) throw noSecret(this.nodeId, 'clear text password', c.user);
@@ -69,7 +73,7 @@ export class BackendAuthenticator {
         if (c.password !== undefined) this.scram = new ScramClient(c.user, { password: c.password });
         else if (c.scram !== undefined) this.scram = new ScramClient(c.user, c.scram);
         else throw noSecret(this.nodeId, 'scram-sha-256', c.user);
-        const first = this.scram.initialResponse();
+        const first = this.scram.initialResponse(mechs);
         return saslInitial(first.mechanism, first.data);
       }
       case AUTH_SASL_CONTINUE:

@@ -8,6 +8,7 @@ import {
   authenticationSaslContinue,
   authenticationSaslFinal,
   makeScramVerifier,
+  makeScramVerifierAsync,
   md5Secret,
   md5Verify,
   parseScramVerifier,
@@ -51,6 +52,19 @@ export function credentialsFromSecret(user: string, secret: PasswdSecret | undef
   if (password !== undefined) return { user, password };
   if (secret?.kind === 'md5') return { user, md5: secret.hash };
   return { user };
+}
+
+const verifiers = new Map<string, Promise<ScramVerifier>>();
+
+function verifierFor(user: string, password: string): Promise<ScramVerifier> {
+  const key = `${user}\0${password}`;
+  let v = verifiers.get(key);
+  if (!v) {
+    if (verifiers.size >= 1000) verifiers.delete(verifiers.keys().next().value!);
+    v = makeScramVerifierAsync(password);
+    verifiers.set(key, v);
+  }
+  return v;
 }
 
 async function expectPassword(ch: ClientChannel): Promise<Buffer> {
@@ -115,7 +129,9 @@ export async function verifyClient(
         verifier = secret?.kind === 'scram' ? parseScramVerifier(secret.verifier) : null;
         if (verifier === null) throw noEntry(user, 'SCRAM');
       }
-      const server = new ScramServer(password !== undefined ? { password } : { verifier: verifier! });
+      // A verifier made once per (user, password) spares a PBKDF2 run on every login.
+      if (password !== undefined) verifier = await verifierFor(user, password);
+      const server = new ScramServer({ verifier: verifier! });
       ch.send(authenticationSasl(ScramServer.mechanisms));
       const first = saslInitialResponse(await expectPassword(ch));
       ch.send(authenticationSaslContinue(await server.start(first.mechanism, first.data)));
