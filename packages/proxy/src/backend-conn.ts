@@ -32,6 +32,8 @@ export interface BackendOwner {
   backendPassthrough(bytes: Buffer): void;
   backendMessage(type: number, body: Buffer, raw: Buffer): void;
   backendClosed(conn: BackendConn, error?: Error): void;
+  /** The backend took what was queued for it: the client may send more. */
+  backendDrained(): void;
 }
 
 /** Asked once the backend names its authentication method; returns what to log in with. */
@@ -81,6 +83,7 @@ export class BackendConn implements FrameSink {
     socket.on('data', (chunk) => this.onData(chunk));
     socket.on('error', (err) => this.onClose(err));
     socket.on('close', () => this.onClose());
+    socket.on('drain', () => this.owner?.backendDrained());
   }
 
   /**

@@ -79,7 +79,7 @@ export async function login(ctx: WorkerContext, req: LoginRequest, client: Clien
   const target: NodeTarget = { id: node.id, host: node.host, port: node.port };
   const secret = ctx.passwd.get(req.user);
   const fixedMethod = ctx.hba ? hbaMethod(ctx.hba, req) : null;
-  const key = poolKey(nodeId, req.params);
+  const key = poolKey(nodeId, req.user, req.database, req.params);
   const cacheable = bool(cfg, 'connection_cache') && isCacheable(req.database);
 
   const cached = cacheable ? ctx.pool.take(key) : undefined;

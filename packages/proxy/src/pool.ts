@@ -16,9 +16,9 @@ const NEVER_CACHED = new Set(['template0', 'template1', 'postgres', 'regression'
 
 export const isCacheable = (database: string): boolean => !NEVER_CACHED.has(database);
 
-export function poolKey(nodeId: number, params: Map<string, string>): string {
+export function poolKey(nodeId: number, user: string, database: string, params: Map<string, string>): string {
   const keys = [...params.keys()].sort();
-  let k = `${nodeId}`;
+  let k = `${nodeId}\0${user}\0${database}`;
   for (const name of keys) k += `\0${name}=${params.get(name)}`;
   return k;
 }

@@ -307,6 +307,10 @@ export class Session implements BackendOwner, FrameSink {
     this.client.uncork();
   }
 
+  backendDrained(): void {
+    this.client.resume();
+  }
+
   backendPassthrough(bytes: Buffer): void {
     this.toClient(bytes);
   }
@@ -431,7 +435,7 @@ export class Session implements BackendOwner, FrameSink {
       return;
     }
     try {
-      const statements = resetStatements(str(cfg, 'reset_query_list'), backend.txStatus);
+      const statements = resetStatements(cfg.reset_query_list as string[] | string, backend.txStatus);
       await backend.reset(statements, 10_000);
       this.ctx.pool.put(this.poolKey, backend);
     } catch (e) {
@@ -442,9 +446,8 @@ export class Session implements BackendOwner, FrameSink {
 }
 
 /** reset_query_list, with ABORT dropped when no transaction is open (as pgpool does). */
-export function resetStatements(list: string, txStatus: 'I' | 'T' | 'E'): string[] {
-  return list
-    .split(';')
+export function resetStatements(list: string | string[], txStatus: 'I' | 'T' | 'E'): string[] {
+  return (Array.isArray(list) ? list : list.split(';'))
     .map((s) => s.trim())
     .filter((s) => s !== '' && !(txStatus === 'I' && /^abort$/i.test(s)));
 }

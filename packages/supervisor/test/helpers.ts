@@ -45,3 +45,18 @@ export function workerProcesses(supervisorPid: number): { pid: number; index: nu
   }
   return out;
 }
+
+/** Sends a CancelRequest for (pid, key) on a new connection, as libpq and drivers do. */
+export function sendCancel(port: number, pid: number, key: number): Promise<void> {
+  const net = require('node:net') as typeof import('node:net');
+  const packet = Buffer.alloc(16);
+  packet.writeInt32BE(16, 0);
+  packet.writeInt32BE(80877102, 4);
+  packet.writeInt32BE(pid, 8);
+  packet.writeInt32BE(key, 12);
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1', () => s.end(packet));
+    s.on('close', () => resolve());
+    s.on('error', reject);
+  });
+}

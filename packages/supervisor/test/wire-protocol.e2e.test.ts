@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable, Writable } from 'node:stream';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { startCluster, startPgrelay, type Cluster, type Pgrelay } from '@pgrelay/testkit';
-import { connect, psqlArgs, run } from './helpers';
+import { connect, psqlArgs, run, sendCancel } from './helpers';
 
 let cluster: Cluster;
 let relay: Pgrelay;
@@ -99,10 +99,8 @@ describe('node-postgres through pgrelay', () => {
     const started = Date.now();
     const q = c.query('SELECT pg_sleep(10)');
     await new Promise((r) => setTimeout(r, 200));
-    const { Client } = require('pg');
-    // node-postgres cancels through a second connection carrying pgrelay's cancel key.
-    const canceller = new Client({ host: '127.0.0.1', port: relay.port, user: 'postgres', database: 'test' });
-    (canceller as any).cancel(c, q);
+    // As every driver does: a new connection carrying the cancel key pgrelay handed out.
+    await sendCancel(relay.port, (c as any).processID, (c as any).secretKey);
     await expect(q).rejects.toMatchObject({ code: '57014' });
     expect(Date.now() - started).toBeLessThan(1500);
     expect((await c.query('SELECT 1 AS v')).rows[0].v).toBe(1);

@@ -1,0 +1,69 @@
+export type IsolationLevel = 'serializable' | 'repeatable read' | 'read committed' | 'read uncommitted';
+
+export interface TxInfo {
+  kind:
+    | 'begin'
+    | 'commit'
+    | 'rollback'
+    | 'savepoint'
+    | 'release'
+    | 'rollback_to'
+    | 'prepare_transaction'
+    | 'commit_prepared'
+    | 'rollback_prepared';
+  isolation?: IsolationLevel;
+  readOnly?: boolean;
+  chain?: boolean;
+  deferrable?: boolean;
+}
+
+export type SessionEffect =
+  | { kind: 'set'; name: string; value: string; local: boolean }
+  | { kind: 'reset'; name: string }
+  | { kind: 'set_session_authorization' | 'set_role'; value: string }
+  | { kind: 'discard'; what: 'all' | 'plans' | 'sequences' | 'temp' }
+  | { kind: 'prepare'; name: string; text: string }
+  | { kind: 'deallocate'; name: string | null }
+  | { kind: 'listen'; channel: string }
+  | { kind: 'unlisten'; channel: string | null }
+  | { kind: 'unrebuildable'; reason: 'temp_table' | 'advisory_lock' | 'with_hold_cursor' | 'other'; detail: string };
+
+export type AdminCommand =
+  | { kind: 'show'; what: string }
+  | { kind: 'pgpool_show'; name: string }
+  | { kind: 'pgpool_set'; name: string; value: string | null }
+  | { kind: 'pgpool_reset'; name: string };
+
+export interface StatementInfo {
+  text: string;
+  command: string;
+  write: boolean;
+  functions: string[];
+  locksRows: boolean;
+  selectInto: boolean;
+  modifyingWith: boolean;
+  usesSequence: boolean;
+  tempTable: boolean;
+  tx?: TxInfo;
+  session?: SessionEffect;
+  admin?: AdminCommand;
+  copy?: { direction: 'from' | 'to'; stdio: boolean };
+  /** EXECUTE's prepared-statement name: where it runs depends on where that was prepared */
+  executeName?: string;
+  parsedBy: 'lexer' | 'pg' | 'fallback';
+}
+
+export function blankInfo(text: string, command: string, parsedBy: StatementInfo['parsedBy']): StatementInfo {
+  return {
+    text,
+    command,
+    write: true,
+    functions: [],
+    locksRows: false,
+    selectInto: false,
+    modifyingWith: false,
+    usesSequence: false,
+    tempTable: false,
+    parsedBy,
+  };
+}
