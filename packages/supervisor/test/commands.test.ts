@@ -3,6 +3,7 @@ import pino from 'pino';
 import type { Logger } from '@pgrelay/proxy';
 import { expandPlaceholders, placeholderVars, runCommand, type PlaceholderBackend } from '../src/commands';
 import { lineSplitter } from '../src/commands/lines';
+import { groupRunning } from '../src/commands/process-group';
 
 interface Event {
   level: number;
@@ -119,7 +120,7 @@ describe('runCommand', () => {
     const r = await runCommand('sleep 100; echo never', { what: 'failover_command', timeoutMs: 300, log });
     expect(Date.now() - t0).toBeLessThan(3000);
     expect(r).toMatchObject({ timedOut: true, code: null, signal: 'SIGTERM' });
-    expect(groupAlive(r.pid!)).toBe(false);
+    expect(groupRunning(r.pid!)).toBe(false);
     expect(events.some((e) => e.msg === `failover_command did not finish within 300 ms; killing its process group ${r.pid}`)).toBe(true);
     expect(events[events.length - 1]).toMatchObject({ level: 40, timedOut: true, msg: expect.stringContaining('killed after timing out') });
     expect(events.some((e) => e.msg === 'never')).toBe(false);
@@ -130,7 +131,7 @@ describe('runCommand', () => {
     const r = await runCommand("trap '' TERM; sleep 100", { what: 'failover_command', timeoutMs: 200, killGraceMs: 300, log });
     expect(r.timedOut).toBe(true);
     expect(r.signal).toBe('SIGKILL');
-    expect(groupAlive(r.pid!)).toBe(false);
+    expect(groupRunning(r.pid!)).toBe(false);
   });
 
   test('a daemon the script leaves behind holding the output pipe does not hold up the result', async () => {
@@ -141,7 +142,7 @@ describe('runCommand', () => {
       expect(r.code).toBe(0);
       expect(Date.now() - t0).toBeLessThan(2000);
       expect(events.some((e) => e.msg === 'started')).toBe(true);
-      expect(groupAlive(r.pid!)).toBe(true);
+      expect(groupRunning(r.pid!)).toBe(true);
     } finally {
       process.kill(-r.pid!, 'SIGKILL');
     }
@@ -153,12 +154,3 @@ describe('runCommand', () => {
     expect(events).toHaveLength(0);
   });
 });
-
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
