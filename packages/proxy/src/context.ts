@@ -6,6 +6,13 @@ import type { Logger } from './logger';
 import type { ConnectionPool } from './pool';
 import type { SlotGate } from './slots';
 
+/** What the worker may ask of a session it holds. */
+export interface SessionHandle {
+  shutdown(mode: 'smart' | 'fast' | 'immediate'): void;
+  /** ClusterState says this node is down: a session using it ends. */
+  nodeWentDown(nodeId: number, cause: string): void;
+}
+
 export interface WorkerContext {
   workerIndex: number;
   config: PgpoolConfig;
@@ -18,7 +25,7 @@ export interface WorkerContext {
   log: Logger;
   report(m: WorkerToSupervisor): void;
   /** Sessions this worker serves now. */
-  sessions: Set<{ shutdown(mode: 'smart' | 'fast' | 'immediate'): void }>;
+  sessions: Set<SessionHandle>;
   /** Set when the worker stops taking new sessions. */
   draining: boolean;
 }

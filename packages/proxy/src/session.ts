@@ -375,6 +375,11 @@ export class Session implements BackendOwner, FrameSink {
     this.fail(fatal('57000', 'unable to read data', `child connection forced to terminate due to client_idle_limit:${limit} is reached`));
   }
 
+  nodeWentDown(nodeId: number, cause: string): void {
+    if (this.backend?.node.id !== nodeId) return;
+    this.fail(fatal('57P01', `terminating connection because backend node ${nodeId} was detached`, cause));
+  }
+
   shutdown(mode: 'smart' | 'fast' | 'immediate'): void {
     if (mode === 'smart') return;
     this.fail(fatal('57P01', 'terminating connection due to administrator command'));

@@ -71,10 +71,16 @@ export async function runWorker(): Promise<void> {
   const servers: net.Server[] = [];
   process.on('message', (m: SupervisorToWorker | { t: 'init' }) => {
     switch (m.t) {
-      case 'state':
+      case 'state': {
+        const before = ctx.state;
         ctx.state = m.state;
-        for (const n of m.state.nodes) if (n.status === 'down') ctx.pool.drain(n.id);
+        for (const n of m.state.nodes) {
+          if (n.status !== 'down' || before.nodes.find((b) => b.id === n.id)?.status === 'down') continue;
+          ctx.pool.drain(n.id);
+          for (const s of [...ctx.sessions]) s.nodeWentDown(n.id, `node ${n.id} status changed to down`);
+        }
         break;
+      }
       case 'config': {
         const c = m as { config: PgpoolConfig; hba: HbaRule[] | null; passwd: [string, PasswdSecret][] };
         ctx.config = c.config;

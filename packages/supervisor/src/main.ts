@@ -14,6 +14,7 @@ import { findPrimary } from './primary';
 import { readStatusFile, statusFilePath } from './status-file';
 import type { SupervisorContext } from './context';
 import { startPcp } from './pcp';
+import { startSrCheck } from './sr-check';
 import { versionLine } from './version';
 import { WorkerSet } from './workers';
 
@@ -111,6 +112,7 @@ export async function runSupervisor(opts: CliOptions): Promise<void> {
     merged.backends = files.conf.values.backends;
     files = { ...next, conf: { ...next.conf, values: merged as PgpoolConfig } };
     log.level = pinoLevelOf(String(merged.log_min_messages));
+    srCheck.reconfigure();
     workers!.broadcast({ t: 'config', config: merged, hba: files.hba, passwd: [...files.passwd] });
     log.log('configuration reloaded');
   }
@@ -132,6 +134,7 @@ export async function runSupervisor(opts: CliOptions): Promise<void> {
   };
   const pcp = await startPcp(context);
   void pcp;
+  const srCheck = startSrCheck(context);
 
   process.on('SIGTERM', () => void shutdown('smart'));
   process.on('SIGINT', () => void shutdown('fast'));

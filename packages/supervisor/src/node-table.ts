@@ -60,6 +60,18 @@ export class NodeTable {
     this.commit();
   }
 
+  /**
+   * Replication lag of a standby (bytes, or seconds × 1e6 with delay_threshold_by_time).
+   * Broadcast without persisting: it is not node status.
+   */
+  setDelay(id: number, delay: number): void {
+    const n = this.node(id);
+    if (!n || n.replicationDelay === delay) return;
+    n.replicationDelay = delay;
+    this.state.version++;
+    this.broadcast(this.state);
+  }
+
   private commit(): void {
     const s = this.state;
     s.mainId = mainNodeId(s.nodes);

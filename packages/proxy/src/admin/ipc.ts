@@ -1,7 +1,17 @@
 /** Supervisor requests a worker answers for the operator (process and pool listings). */
+import type { SupervisorAdminHealth, SupervisorAdminRequest, WorkerAdminReply } from '@pgrelay/cluster';
 import type { WorkerContext } from '../context';
+import { workerReport } from './report';
+import { setHealthRows } from './stats';
 
 /** Returns true when `m` was an admin request this module handled. */
-export function handleAdminIpc(_m: { t: string }, _ctx: WorkerContext, _send: (m: unknown) => void): boolean {
-  return false;
+export function handleAdminIpc(m: { t: string }, ctx: WorkerContext, send: (m: unknown) => void): boolean {
+  if (m.t === 'admin_health_stats') {
+    setHealthRows((m as SupervisorAdminHealth).rows);
+    return true;
+  }
+  if (m.t !== 'admin_report_request') return false;
+  const reply: WorkerAdminReply = { t: 'admin_report', id: (m as SupervisorAdminRequest).id, report: workerReport(ctx) };
+  send(reply);
+  return true;
 }

@@ -13,6 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { Logger } from '@pgrelay/proxy';
 import { lineSplitter } from './lines';
+import { terminateGroup } from './process-group';
 
 export interface RunOptions {
   /** Names the command in the log, e.g. `failover_command`. */
@@ -62,6 +63,7 @@ export function runCommand(cmd: string, opts: RunOptions): Promise<RunResult> {
       const lines = lineSplitter((line) => log.log({ what, pid, stream }, line));
       child[stream]!.on('data', (chunk: Buffer) => lines.push(chunk));
       child[stream]!.on('end', () => lines.end());
+      child[stream]!.on('error', (err) => log.debug({ what, pid, stream, err: err.message }, `${what}: reading its ${stream} failed`));
     }
 
     let timedOut = false;
@@ -76,21 +78,21 @@ export function runCommand(cmd: string, opts: RunOptions): Promise<RunResult> {
         : null;
 
     let settled = false;
-    child.once('error', (err) => {
-      // Only a failed spawn gets here without an exit: the shell never ran.
-      if (timer) clearTimeout(timer);
+    child.on('error', (err) => {
+      // A failed spawn: the shell never ran and no exit will follow. (Later errors, e.g. from kill, change nothing.)
       if (settled || child.pid !== undefined) return;
       settled = true;
+      if (timer) clearTimeout(timer);
       resolve(failedToStart(what, log, err.message, elapsed()));
     });
     child.once('exit', (code, signal) => {
       if (timer) clearTimeout(timer);
+      const durationMs = elapsed();
       void Promise.all([groupGone, closedOrLater(child, DRAIN_AFTER_EXIT_MS)]).then(() => {
         if (settled) return;
         settled = true;
         // Whatever still writes to the pipes (a daemon) keeps being logged, but must not keep us alive.
         for (const s of [child.stdout, child.stderr]) unrefStream(s);
-        const durationMs = elapsed();
         logExit(what, log, { pid, code, signal, timedOut, durationMs });
         resolve({ pid, code, signal, timedOut, durationMs });
       });
@@ -113,27 +115,6 @@ function logExit(
   else if (r.signal) log.warn(fields, `${what} was terminated by signal ${r.signal} after ${r.durationMs} ms`);
   else if (r.code !== 0) log.warn(fields, `${what} exited with code ${r.code} after ${r.durationMs} ms`);
   else log.log(fields, `${what} exited with code 0 after ${r.durationMs} ms`);
-}
-
-/** SIGTERM to the group, SIGKILL after `graceMs` if any member is left; resolves when it is empty or killed. */
-async function terminateGroup(pgid: number, graceMs: number): Promise<void> {
-  if (!signalGroup(pgid, 'SIGTERM')) return;
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
-    if (!signalGroup(pgid, 0)) return;
-  }
-  signalGroup(pgid, 'SIGKILL');
-}
-
-/** false when no process is left in the group. */
-function signalGroup(pgid: number, sig: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-pgid, sig);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function closedOrLater(child: ChildProcess, ms: number): Promise<void> {

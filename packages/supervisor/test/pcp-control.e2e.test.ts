@@ -1,0 +1,133 @@
+/**
+ * What the PCP commands change, through Debian's pcp_* binaries and pgrelay's own:
+ * detach and attach a standby, graceful detach waiting for sessions, promote without
+ * switchover, reload, stop — against the real pgrelay and a real cluster.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { startCluster, startPgrelay, type Cluster, type Pgrelay } from '@pgrelay/testkit';
+import { connect } from './helpers';
+import { debianPcp, haveDebianPcp, maskTimes, ownPcp, writePcppass } from './pcp-tools';
+
+const suite = haveDebianPcp() ? describe : describe.skip;
+
+suite('PCP node control against pgrelay', () => {
+  let cluster: Cluster;
+  let relay: Pgrelay;
+  let env: Record<string, string>;
+  let tcp: string[];
+
+  beforeAll(async () => {
+    cluster = await startCluster({ standbys: 2 });
+    relay = await startPgrelay({ cluster, conf: { recovery_timeout: 2 } });
+    env = { PCPPASSFILE: writePcppass(relay.dir, ['*:*:pcp_user:pcp_pass']) };
+    tcp = ['-h', '127.0.0.1', '-p', String(relay.pcpPort), '-U', 'pcp_user', '-w'];
+  }, 60_000);
+
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  const statuses = async (): Promise<string[]> =>
+    (await debianPcp('pcp_node_info', tcp, env)).stdout.trim().split('\n').map((l) => l.split(' ')[4]!);
+  const statusFile = () => fs.readFileSync(path.join(relay.dir, 'pgpool_status'), 'utf8');
+
+  test('pcp_detach_node takes a standby out, pcp_attach_node brings it back', async () => {
+    expect(await debianPcp('pcp_detach_node', [...tcp, '-n', '2'], env)).toEqual({ code: 0, stdout: 'pcp_detach_node -- Command Successful\n', stderr: '' });
+    expect((await statuses())[2]).toBe('down');
+    expect(statusFile()).toBe('up\nup\ndown\n');
+    await relay.waitForLog(/node 2 status changed from waiting to down: pcp_detach_node/);
+
+    // Already down: pgpool's ERROR, exit 0, nothing else happens.
+    expect(await ownPcp('pcp_detach_node', [...tcp, '-n', '2'], env)).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: 'ERROR:  invalid degenerate backend request, node id : 2 status: [3] is not valid for failover\n\n',
+    });
+
+    // Clients keep working on the primary meanwhile.
+    const c = await connect(relay.port);
+    expect((await c.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    await c.end();
+
+    expect(await ownPcp('pcp_attach_node', [...tcp, '-n', '2'], env)).toEqual({ code: 0, stdout: 'pcp_attach_node -- Command Successful\n', stderr: '' });
+    expect((await statuses())[2]).toBe('waiting');
+    expect(statusFile()).toBe('up\nup\nup\n');
+    // Attaching a node that is not down answers success and changes nothing, as pgpool does.
+    expect((await debianPcp('pcp_attach_node', [...tcp, '1'], env)).stdout).toBe('pcp_attach_node -- Command Successful\n');
+    expect((await statuses())[1]).toBe('waiting');
+  });
+
+  test('pcp_detach_node -g waits for the sessions to end (up to recovery_timeout)', async () => {
+    const c = await connect(relay.port);
+    c.on('error', () => undefined);
+    const started = Date.now();
+    // A session outlives recovery_timeout (2 s): pgpool answers success and leaves the node attached.
+    expect((await debianPcp('pcp_detach_node', [...tcp, '-g', '-n', '1'], env)).stdout).toBe('pcp_detach_node -- Command Successful\n');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
+    expect((await statuses())[1]).toBe('waiting');
+    await c.end();
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await debianPcp('pcp_detach_node', [...tcp, '-g', '-n', '1'], env)).stdout).toBe('pcp_detach_node -- Command Successful\n');
+    expect((await statuses())[1]).toBe('down');
+    await debianPcp('pcp_attach_node', [...tcp, '-n', '1'], env);
+    expect((await statuses())[1]).toBe('waiting');
+  });
+
+  test('pcp_proc_info shows a live session, and the cached connections of ended ones', async () => {
+    const c = await connect(relay.port, { database: 'postgres' });
+    c.on('error', () => undefined);
+    try {
+      const r = await ownPcp('pcp_proc_info', tcp, env);
+      expect(r).toEqual(await debianPcp('pcp_proc_info', tcp, env));
+      const lines = maskTimes(r.stdout).trim().split('\n');
+      const live = lines.filter((l) => l.endsWith(' Idle'));
+      expect(live).toHaveLength(1);
+      expect(live[0]).toMatch(/^postgres postgres <time> \d+ 3 0 <time> <time> 0  1 \d+ 1 \d+ 0 Idle$/);
+      // Sessions of the earlier tests left their backend connections to database "test" in the cache.
+      for (const l of lines.filter((x) => !x.endsWith(' Idle'))) expect(l).toMatch(/^test postgres .* 1 \d+ 0 Wait for connection$/);
+    } finally {
+      await c.end();
+    }
+  });
+
+  test('pcp_promote_node: switchover is refused (no failover coordinator yet); without it the node becomes primary', async () => {
+    expect(await debianPcp('pcp_promote_node', [...tcp, '-s', '-n', '1'], env)).toEqual({
+      code: 0,
+      stdout: '',
+      stderr:
+        'ERROR:  could not process promote request\nDETAIL:  switchover needs the failover coordinator (failover_command), which pgrelay does not have yet\n\n',
+    });
+    expect(await statuses()).toEqual(['up', 'waiting', 'waiting']);
+
+    expect((await debianPcp('pcp_promote_node', [...tcp, '-n', '1'], env)).stdout).toBe('pcp_promote_node -- Command Successful\n');
+    const info = (await debianPcp('pcp_node_info', tcp, env)).stdout.trim().split('\n').map((l) => l.split(' '));
+    expect(info.map((f) => [f[4], f[6]])).toEqual([
+      ['down', 'standby'],
+      ['waiting', 'primary'],
+      ['down', 'standby'],
+    ]);
+    expect(statusFile()).toBe('down\nup\ndown\n');
+    // Already primary now: pgpool's FATAL.
+    expect((await ownPcp('pcp_promote_node', [...tcp, '-n', '1'], env)).stderr).toBe(
+      "FATAL:  invalid promote request\nDETAIL:  specified node is already primary node, can't promote node id 1\n\n",
+    );
+  });
+
+  test('pcp_recovery_node of a down node: a failed recovery (online recovery is not implemented)', async () => {
+    expect(await ownPcp('pcp_recovery_node', [...tcp, '-n', '2'], env)).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: 'ERROR:  node recovery failed\nDETAIL:  online recovery is not implemented in pgrelay yet\n\n',
+    });
+  });
+
+  test.todo('sessions on a detached node end as pgpool ends them (.pcp-requests.md item 1)');
+
+  test('pcp_reload_config re-reads pgpool.conf; pcp_stop_pgpool -m fast stops pgrelay', async () => {
+    expect((await debianPcp('pcp_reload_config', tcp, env)).stdout).toBe('pcp_reload_config -- Command Successful\n');
+    await relay.waitForLog(/configuration reloaded/);
+    expect(await ownPcp('pcp_stop_pgpool', [...tcp, '-m', 'fast'], env)).toEqual({ code: 0, stdout: 'pcp_stop_pgpool -- Command Successful\n', stderr: '' });
+    expect(await relay.exited).toBe(0);
+  });
+});
