@@ -6,7 +6,9 @@ export type SupervisorToWorker =
   | { t: 'config'; config: unknown; hba: unknown; passwd: unknown }
   | { t: 'slot'; id: number; granted: boolean }
   | { t: 'cancel'; pid: number; key: number }
-  | { t: 'shutdown'; mode: 'smart' | 'fast' | 'immediate' };
+  | { t: 'shutdown'; mode: 'smart' | 'fast' | 'immediate' }
+  /** To a retiring worker: its replacement listens now, so it may close its sockets. */
+  | { t: 'replaced' };
 
 export type WorkerToSupervisor =
   | { t: 'listening' }
@@ -23,3 +25,67 @@ export const WORKER_BITS = 8;
 export const workerOfPid = (pid: number): number => (pid >>> (31 - WORKER_BITS)) & ((1 << WORKER_BITS) - 1);
 export const makePid = (worker: number, seq: number): number =>
   ((worker & ((1 << WORKER_BITS) - 1)) << (31 - WORKER_BITS)) | (seq & ((1 << (31 - WORKER_BITS)) - 1));
+
+// ---- Operator reports (PCP server <-> workers) ----------------------------------------------
+// The supervisor's PCP server asks every worker what it serves (pcp_proc_count/proc_info,
+// SHOW POOL_PROCESSES/POOL_POOLS/POOL_BACKEND_STATS) and merges the answers.
+
+export type AdminSessionStatus = 'Idle' | 'Idle in transaction' | 'Execute command' | 'Connecting';
+
+/** One backend connection, live or cached. Times are Unix ms. */
+export interface AdminConnReport {
+  nodeId: number;
+  /** The backend's process id. */
+  pid: number;
+  createdAt: number;
+  /** Clients this connection has served (pgpool's pool_counter). */
+  counter: number;
+  database: string;
+  user: string;
+}
+
+export interface AdminSessionReport {
+  database: string;
+  user: string;
+  /** When the client connected. */
+  connectedAt: number;
+  /** Seconds since the client last sent something. */
+  idleSeconds: number;
+  status: AdminSessionStatus;
+  backend: AdminConnReport | null;
+}
+
+/** Statements and backend errors counted per node (SHOW POOL_BACKEND_STATS, select_cnt). */
+export interface AdminNodeCounters {
+  select: number;
+  insert: number;
+  update: number;
+  delete: number;
+  ddl: number;
+  other: number;
+  panic: number;
+  fatal: number;
+  error: number;
+}
+
+export interface AdminWorkerReport {
+  index: number;
+  pid: number;
+  startedAt: number;
+  /** Client connections this worker has accepted (pgpool's client_connection_count). */
+  accepted: number;
+  sessions: AdminSessionReport[];
+  /** Cached idle backend connections; lastUsed = when their last client left. */
+  idle: (AdminConnReport & { lastUsed: number })[];
+  /** Node id -> counts since the worker started. */
+  counters: Record<number, AdminNodeCounters>;
+}
+
+export type SupervisorAdminRequest = { t: 'admin_report_request'; id: number };
+export type WorkerAdminReply = { t: 'admin_report'; id: number; report: AdminWorkerReport };
+
+/**
+ * The health checker's statistics (SHOW POOL_HEALTH_CHECK_STATS rows, columns in pgpool's
+ * order), pushed to the workers when they change so SHOW answers without a round trip.
+ */
+export type SupervisorAdminHealth = { t: 'admin_health_stats'; rows: string[][] };

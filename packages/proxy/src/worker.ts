@@ -15,6 +15,7 @@ import { describeTarget, listenTargets } from './listen';
 import { createLogger, pinoLevelOf } from './logger';
 import { ConnectionPool, type PoolLimits } from './pool';
 import { Session } from './session';
+import { SessionSet } from './lifetime';
 import { LocalSlots, RemoteSlots, type SlotGate } from './slots';
 
 export interface WorkerInit {
@@ -63,9 +64,32 @@ export async function runWorker(): Promise<void> {
       if (m.t === 'cancel' && ctx.cancels.cancel(m.pid, m.key)) return;
       send(m);
     },
-    sessions: new Set(),
+    sessions: new SessionSet(
+      () => ({ maxSessions: num(ctx.config, 'child_max_connections'), idleLifeSec: num(ctx.config, 'child_life_time') }),
+      (reason) => retire(reason),
+    ),
     draining: false,
   };
+
+  /** Stop taking sessions, let the supervisor start a replacement, exit when the last one ends. */
+  function retire(reason: string): void {
+    log.log({ worker: init.index, reason }, `worker ${init.index} retiring: ${reason}`);
+    // The listening sockets stay open until the replacement listens: node:cluster closes a
+    // shared socket when its last worker lets go, and clients would be refused meanwhile.
+    send({ t: 'retire', reason });
+  }
+
+  function handOver(): void {
+    for (const s of servers) s.close();
+    exitWhenIdle();
+  }
+
+  function exitWhenIdle(): void {
+    if (ctx.sessions.size === 0) {
+      ctx.pool.close();
+      setTimeout(() => process.exit(0), 50);
+    } else setTimeout(exitWhenIdle, 100);
+  }
   await initPgParser().catch((e: Error) => log.warn({ err: e.message }, 'SQL parser failed to load; statements the lexer cannot read go to the primary'));
 
   const servers: net.Server[] = [];
@@ -99,6 +123,9 @@ export async function runWorker(): Promise<void> {
       case 'shutdown':
         shutdown(m.mode);
         break;
+      case 'replaced':
+        handOver();
+        break;
       default:
         handleAdminIpc(m, ctx, send as (m: unknown) => void);
     }
@@ -109,13 +136,7 @@ export async function runWorker(): Promise<void> {
     for (const s of servers) s.close();
     if (mode === 'immediate') process.exit(0);
     for (const s of [...ctx.sessions]) s.shutdown(mode);
-    const check = () => {
-      if (ctx.sessions.size === 0) {
-        ctx.pool.close();
-        setTimeout(() => process.exit(0), 50);
-      } else setTimeout(check, 100);
-    };
-    check();
+    exitWhenIdle();
   }
 
   const onConnection = (socket: net.Socket) => {

@@ -23,6 +23,10 @@ export class WorkerSet {
   private readonly slots: SlotCounter<{ worker: number; id: number }>;
   private readonly slotsHeld = new Map<number, number>();
   private stopping = false;
+  /** Workers that asked to retire: their exit is expected and their index stays taken until then. */
+  private readonly retiring = new Set<Worker>();
+  /** New worker index → the index of the retiring worker it replaces. */
+  private readonly replaces = new Map<number, number>();
   private announced = false;
   readonly count: number;
 
@@ -63,12 +67,17 @@ export class WorkerSet {
   private onExit(index: number, worker: Worker, code: number | null, signal: string | null): void {
     if (this.workers.get(index) !== worker) return;
     this.workers.delete(index);
+
     const wasListening = this.listening.delete(index);
     // The dead worker's sessions are gone: give their slots back.
     const held = this.slotsHeld.get(index) ?? 0;
     for (let i = 0; i < held; i++) this.grant(this.slots.release());
     this.slotsHeld.set(index, 0);
     this.slots.dropWaiters((w) => w.worker === index);
+    if (this.retiring.delete(worker)) {
+      this.log.log({ worker: index, pid: worker.process.pid }, `retired worker process ${worker.process.pid} exited`);
+      return;
+    }
     if (this.stopping) return;
     if (!wasListening && !this.announced) {
       this.events.workerFailedToStart(code);
@@ -80,13 +89,19 @@ export class WorkerSet {
 
   private onMessage(index: number, m: WorkerToSupervisor): void {
     switch (m.t) {
-      case 'listening':
+      case 'listening': {
         this.listening.add(index);
+        const retired = this.replaces.get(index);
+        if (retired !== undefined) {
+          this.replaces.delete(index);
+          this.send(retired, { t: 'replaced' });
+        }
         if (!this.announced && this.listening.size === this.count) {
           this.announced = true;
           this.events.allListening();
         }
         break;
+      }
       case 'acquire': {
         const r = this.slots.request({ worker: index, id: m.id });
         if (r === 'queued') break;
@@ -101,6 +116,18 @@ export class WorkerSet {
       case 'cancel': {
         const owner = workerOfPid(m.pid);
         if (owner !== index && this.workers.has(owner)) this.send(owner, { t: 'cancel', pid: m.pid, key: m.key });
+        break;
+      }
+      case 'retire': {
+        const old = this.workers.get(index);
+        if (!old || this.retiring.has(old)) break;
+        this.retiring.add(old);
+        const next = this.freeIndex();
+        this.log.log({ worker: index, replacement: next, reason: m.reason }, `worker ${index} retires (${m.reason}); starting worker ${next}`);
+        if (next >= 0) {
+          this.spawn(next);
+          this.replaces.set(next, index);
+        } else this.send(index, { t: 'replaced' });
         break;
       }
       case 'node_connected':
@@ -128,6 +155,11 @@ export class WorkerSet {
   /** OS pid of a worker. */
   pidOf(index: number): number | undefined {
     return this.workers.get(index)?.process.pid;
+  }
+
+  private freeIndex(): number {
+    for (let i = 0; i < 256; i++) if (!this.workers.has(i)) return i;
+    return -1;
   }
 
   private grant(next: { worker: number; id: number } | undefined): void {
