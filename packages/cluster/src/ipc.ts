@@ -16,7 +16,8 @@ export type WorkerToSupervisor =
   | { t: 'release' }
   | { t: 'cancel'; pid: number; key: number }
   | { t: 'node_connected'; nodeId: number }
-  | { t: 'backend_failure'; nodeId: number; cause: string }
+  /** io: a read or write failed; connect: a new connection failed; shutdown: 57P01/57P02 seen. */
+  | { t: 'backend_failure'; nodeId: number; cause: string; kind?: 'io' | 'connect' | 'shutdown' }
   | { t: 'sessions'; count: number }
   | { t: 'retire'; reason: string };
 

@@ -354,6 +354,8 @@ export const PARAMS = [
     description: 'pgrelay: replay an open transaction on the new primary after failover instead of failing it.' },
   { name: 'transaction_replay_max_size', type: 'int', unit: 'bytes', default: 1048576, min: 0, max: INT_MAX, apply: 'reload', group: 'pgrelay',
     description: 'pgrelay: largest transaction (statements and parameters) kept for replay.' },
+  { name: 'command_timeout', type: 'int', unit: 's', default: 300, min: 0, max: INT_MAX, apply: 'reload', group: 'pgrelay',
+    description: 'pgrelay: longest a failover, failback or follow_primary command may run before its process group is killed; 0 = no limit (as pgpool).' },
   { name: 'log_format', type: 'enum', values: ['json', 'text', 'auto'], default: 'auto', apply: 'reload', group: 'pgrelay',
     description: "pgrelay: log line format; 'text' uses log_line_prefix like pgpool, 'auto' is text on a terminal and JSON otherwise." },
 ] as const satisfies readonly ParamSpec[];

@@ -1,1 +1,12 @@
-export {};
+export * from './wire';
+export * from './auth';
+export * from './notice';
+export * from './report/format';
+export * from './report/nodes';
+export * from './report/tables';
+export * from './report/pool-status';
+export * from './report/processes';
+export { PcpConnection, PcpConnectError, type ConnectOptions } from './client/connection';
+export { exchange, requests, isEmptyResult, type PcpResult, type BackendInfo } from './client/requests';
+export { passwordFromFile } from './client/pcppass';
+export { runPcp, APP_NAMES, type Io } from './cli/main';

@@ -35,6 +35,10 @@ const ALWAYS_WRITE = new Set([
   'truncate', 'vacuum',
 ]);
 
+// what PostgreSQL's grammar accepts inside PREPARE / COPY (…) and inside EXPLAIN
+const QUERY = /^(SELECT|INSERT|UPDATE|DELETE|MERGE)$/;
+const EXPLAINABLE = /^(SELECT|INSERT|UPDATE|DELETE|MERGE|EXECUTE|DECLARE CURSOR|CREATE TABLE AS|CREATE MATERIALIZED VIEW|REFRESH MATERIALIZED VIEW)$/;
+
 const wd = (t: readonly Token[], i: number): string | undefined => (t[i]?.k === WORD ? t[i]!.w : undefined);
 const isP = (t: readonly Token[], i: number, p: string): boolean => t[i]?.k === PUNCT && t[i]!.w === p;
 
@@ -67,19 +71,19 @@ function classifyRange(sql: string, t: readonly Token[], text: string): Statemen
     case 'explain':
       return explain(sql, t, text);
     case 'set':
-      return effect(sql, t, text, parseSet(sql, t));
+      return effect(text, parseSet(sql, t));
     case 'reset':
-      return effect(sql, t, text, parseReset(t));
+      return effect(text, parseReset(t));
     case 'discard':
-      return effect(sql, t, text, parseDiscard(t));
+      return effect(text, parseDiscard(t));
     case 'listen':
-      return effect(sql, t, text, parseListen(t));
+      return effect(text, parseListen(t));
     case 'unlisten':
-      return effect(sql, t, text, parseUnlisten(t));
+      return effect(text, parseUnlisten(t));
     case 'notify':
-      return effect(sql, t, text, parseNotify(t));
+      return effect(text, parseNotify(t));
     case 'deallocate':
-      return effect(sql, t, text, parseDeallocate(t));
+      return effect(text, parseDeallocate(t));
     case 'begin': case 'start': case 'commit': case 'end': case 'rollback': case 'abort': case 'savepoint': case 'release': {
       const r = parseTx(t);
       if (r === null) return null;
@@ -147,7 +151,7 @@ function selectLike(sql: string, t: readonly Token[], text: string): StatementIn
   const info = blankInfo(text, command, 'lexer');
   applyFeatures(info, f);
   info.locksRows = f.locksRows;
-  if (t[0]!.w === 'with') info.modifyingWith = dmlMain ? dmlInsideParens(t) : f.dml;
+  if (t[0]!.w === 'with') info.modifyingWith = dmlMain ? f.dmlNested : f.dml;
   if (f.into >= 0 && !dmlMain) {
     info.selectInto = true;
     const temp = intoTemp(t, f.into + 1);
@@ -158,11 +162,6 @@ function selectLike(sql: string, t: readonly Token[], text: string): StatementIn
   }
   info.write = dmlMain || f.dml || f.locksRows || info.selectInto || f.writeFunction;
   return info;
-}
-
-function dmlInsideParens(t: readonly Token[]): boolean {
-  for (const x of t) if (x.d > 0 && x.k === WORD && DML_FIRST.has(x.w)) return true;
-  return false;
 }
 
 /** `INTO [TEMP|TEMPORARY|LOCAL TEMP|GLOBAL TEMP] [TABLE] name`: the name if temporary. */
@@ -201,13 +200,11 @@ function show(t: readonly Token[], text: string): StatementInfo | null {
   return info;
 }
 
-function effect(sql: string, t: readonly Token[], text: string, e: Effect | null): StatementInfo | null {
+function effect(text: string, e: Effect | null): StatementInfo | null {
   if (e === null) return null;
   const info = blankInfo(text, e.command, 'lexer');
   info.write = e.write;
   if (e.session !== undefined) info.session = e.session;
-  // SET has no function calls; NOTIFY/LISTEN neither — but keep the list honest
-  if (t[0]!.w === 'notify') info.functions = scanFeatures(sql, t).functions;
   if (e.session?.kind === 'discard' && e.session.what === 'temp') info.tempTable = true;
   return info;
 }
@@ -251,7 +248,7 @@ function explain(sql: string, t: readonly Token[], text: string): StatementInfo 
   const innerTokens = t.slice(i);
   if (innerTokens.length === 0) return null;
   const inner = classifyRange(sql, innerTokens, text);
-  if (inner === null || inner.admin !== undefined) return null;
+  if (inner === null || !EXPLAINABLE.test(inner.command)) return null;
   const info = blankInfo(text, 'EXPLAIN', 'lexer');
   info.write = inner.write;
   info.functions = inner.functions;
@@ -282,9 +279,7 @@ function prepare(sql: string, t: readonly Token[], text: string): StatementInfo 
   }
   if (wd(t, i) !== 'as') return null;
   const inner = classifyRange(sql, t.slice(i + 1), text);
-  if (inner === null || inner.admin !== undefined) return null;
-  const c = inner.command;
-  if (!(c === 'SELECT' || c === 'INSERT' || c === 'UPDATE' || c === 'DELETE' || c === 'MERGE')) return null;
+  if (inner === null || !QUERY.test(inner.command)) return null;
   const info = blankInfo(text, 'PREPARE', 'lexer');
   // pgpool-II routes PREPARE like the statement it prepares
   info.write = inner.write;
@@ -333,7 +328,7 @@ function copy(sql: string, t: readonly Token[], text: string): StatementInfo | n
     if (j >= t.length) return null;
     // the query's tokens sit one parenthesis deeper than a statement's own would
     inner = classifyRange(sql, t.slice(2, j).map((x) => ({ ...x, d: x.d - 1 })), text);
-    if (inner === null) return null;
+    if (inner === null || !QUERY.test(inner.command)) return null;
     i = j + 1;
   } else {
     const rel = relationName(t, 1);

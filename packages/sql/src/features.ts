@@ -1,4 +1,4 @@
-import { NOT_FUNCTION_WORDS, isSequenceFunction, isSessionAdvisoryLock, isSetConfig, isWriteFunction } from './functions';
+import { ADVISORY, NOT_FUNCTION_WORDS, SEQUENCE, SET_CONFIG, WRITES, functionTraits } from './functions';
 import { PUNCT, QIDENT, Token, WORD } from './lexer';
 import { setConfigAt } from './session-effects';
 import type { SessionEffect } from './types';
@@ -14,6 +14,8 @@ export interface Features {
   usesSequence: boolean;
   /** INSERT/UPDATE/DELETE/MERGE anywhere (not counting FOR UPDATE) */
   dml: boolean;
+  /** the same inside parentheses: in a WITH statement, a data-modifying CTE */
+  dmlNested: boolean;
   locksRows: boolean;
   /** token index of an INTO that is not INSERT INTO / MERGE INTO, or -1 */
   into: number;
@@ -21,7 +23,6 @@ export interface Features {
   effect: SessionEffect | null;
 }
 
-const DML = new Set(['insert', 'update', 'delete', 'merge']);
 const LOCK_AFTER_FOR = new Set(['update', 'share', 'no', 'key']);
 // after these, `name(` declares or names something (a relation's columns, an alias, a
 // routine's signature, a prepared statement's arguments) rather than calling a function
@@ -36,6 +37,7 @@ export function scanFeatures(sql: string, t: readonly Token[], from = 0, to = t.
     writeFunction: false,
     usesSequence: false,
     dml: false,
+    dmlNested: false,
     locksRows: false,
     into: -1,
     effect: null,
@@ -43,17 +45,33 @@ export function scanFeatures(sql: string, t: readonly Token[], from = 0, to = t.
   for (let i = from; i < to; i++) {
     const x = t[i]!;
     if (x.k === WORD) {
-      const w = x.w;
-      if (DML.has(w)) {
-        const prev = i > from ? t[i - 1]! : null;
-        // FOR UPDATE / FOR NO KEY UPDATE are locking clauses, not statements
-        if (!(w === 'update' && prev !== null && prev.k === WORD && (prev.w === 'for' || prev.w === 'key'))) f.dml = true;
-      } else if (w === 'for') {
-        const nx = t[i + 1];
-        if (nx !== undefined && nx.k === WORD && LOCK_AFTER_FOR.has(nx.w)) f.locksRows = true;
-      } else if (w === 'into' && f.into < 0) {
-        const prev = i > from ? t[i - 1]! : null;
-        if (!(prev !== null && prev.k === WORD && (prev.w === 'insert' || prev.w === 'merge'))) f.into = i;
+      // a switch compares lengths before contents; Set.has would hash every word
+      switch (x.w) {
+        case 'update': {
+          const prev = i > from ? t[i - 1]! : null;
+          // FOR UPDATE / FOR NO KEY UPDATE are locking clauses, not statements
+          if (!(prev !== null && prev.k === WORD && (prev.w === 'for' || prev.w === 'key'))) {
+            f.dml = true;
+            if (x.d > 0) f.dmlNested = true;
+          }
+          break;
+        }
+        case 'insert':
+        case 'delete':
+        case 'merge':
+          f.dml = true;
+          if (x.d > 0) f.dmlNested = true;
+          break;
+        case 'for': {
+          const nx = t[i + 1];
+          if (nx !== undefined && nx.k === WORD && LOCK_AFTER_FOR.has(nx.w)) f.locksRows = true;
+          break;
+        }
+        case 'into': {
+          const prev = i > from ? t[i - 1]! : null;
+          if (f.into < 0 && !(prev !== null && prev.k === WORD && (prev.w === 'insert' || prev.w === 'merge'))) f.into = i;
+          break;
+        }
       }
     }
     if ((x.k === WORD || x.k === QIDENT) && i + 1 < to) {
@@ -77,11 +95,13 @@ function call(f: Features, sql: string, t: readonly Token[], i: number, from: nu
   const before = j > from ? t[j - 1]! : null;
   if (before !== null && before.k === WORD && NOT_CALL_AFTER.has(before.w)) return;
   if (!f.functions.includes(name)) f.functions.push(name);
-  if (isWriteFunction(name)) f.writeFunction = true;
-  if (isSequenceFunction(name)) f.usesSequence = true;
+  const traits = functionTraits(name);
+  if (traits === 0) return;
+  if (traits & WRITES) f.writeFunction = true;
+  if (traits & SEQUENCE) f.usesSequence = true;
   if (f.effect === null) {
-    if (isSessionAdvisoryLock(name)) f.effect = { kind: 'unrebuildable', reason: 'advisory_lock', detail: name };
-    else if (isSetConfig(name)) {
+    if (traits & ADVISORY) f.effect = { kind: 'unrebuildable', reason: 'advisory_lock', detail: name };
+    else if (traits & SET_CONFIG) {
       const e = setConfigAt(sql, t, i);
       if (!(e.kind === 'set' && e.local)) f.effect = e;
     }

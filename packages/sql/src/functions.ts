@@ -81,6 +81,30 @@ export function isSetConfig(name: string): boolean {
   return builtinName(name) === 'set_config';
 }
 
+export const WRITES = 1;
+export const SEQUENCE = 2;
+export const ADVISORY = 4;
+export const SET_CONFIG = 8;
+
+// function names repeat across statements (count, now, nextval…): remember their traits
+const traitCache = new Map<string, number>();
+
+/** WRITES | SEQUENCE | ADVISORY | SET_CONFIG bits for a function name as written. */
+export function functionTraits(name: string): number {
+  let t = traitCache.get(name);
+  if (t === undefined) {
+    t =
+      (isWriteFunction(name) ? WRITES : 0) |
+      (isSequenceFunction(name) ? SEQUENCE : 0) |
+      (isSessionAdvisoryLock(name) ? ADVISORY : 0) |
+      (isSetConfig(name) ? SET_CONFIG : 0);
+    // names come from client SQL: bound the memo rather than trust its variety
+    if (traitCache.size >= 4096) traitCache.clear();
+    traitCache.set(name, t);
+  }
+  return t;
+}
+
 /** For documentation and tests: the exact-name part of the list. */
 export function writeFunctionNames(): readonly string[] {
   return [...WRITE_FUNCTIONS];

@@ -220,9 +220,19 @@ export function lex(sql: string, standardStrings = true): RawStatement[] {
           fail('unicode-escaped identifier');
         }
       }
+      // fold while scanning: most words need no case change at all
+      let upper = c >= 65 && c <= 90;
+      let high = c >= 128;
       i++;
-      while (i < n && isIdentCont(sql.charCodeAt(i))) i++;
-      const w = asciiLower(sql.slice(s, i));
+      for (; i < n; i++) {
+        const d = sql.charCodeAt(i);
+        if (d >= 97 && d <= 122) continue;
+        if (!isIdentCont(d)) break;
+        if (d >= 65 && d <= 90) upper = true;
+        else if (d >= 128) high = true;
+      }
+      const raw = sql.slice(s, i);
+      const w = !upper ? raw : high ? asciiLower(raw) : raw.toLowerCase();
       push(WORD, s, i, w);
       if (beginDepth > 0 || w === 'begin') trackAtomic(w);
       continue;

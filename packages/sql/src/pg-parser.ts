@@ -1,7 +1,7 @@
 import { loadModule, parseSync } from 'libpg-query';
 import { POOL_SHOW_COMMANDS } from './admin';
 import { commandTag } from './command-tag';
-import { isSequenceFunction, isSessionAdvisoryLock, isSetConfig, isWriteFunction } from './functions';
+import { ADVISORY, SEQUENCE, SET_CONFIG, WRITES, functionTraits } from './functions';
 import { lex } from './lexer';
 import {
   booleanLiteral,
@@ -57,11 +57,16 @@ export function classifyWithPg(sql: string): StatementInfo[] | null {
   }
   const pos = positions(sql);
   const out: StatementInfo[] = [];
-  for (const raw of result.stmts ?? []) {
-    const from = pos.toChar(raw.stmt_location ?? 0);
-    const to = raw.stmt_len ? pos.toChar((raw.stmt_location ?? 0) + raw.stmt_len) : sql.length;
-    const text = stripSemicolon(sql.slice(from, to).trim());
-    out.push(classifyNode(raw.stmt as Node, text, { sql, pos, end: to }));
+  try {
+    for (const raw of result.stmts ?? []) {
+      const from = pos.toChar(raw.stmt_location ?? 0);
+      const to = raw.stmt_len ? pos.toChar((raw.stmt_location ?? 0) + raw.stmt_len) : sql.length;
+      const text = stripSemicolon(sql.slice(from, to).trim());
+      out.push(classifyNode(raw.stmt as Node, text, { sql, pos, end: to }));
+    }
+  } catch {
+    // an AST deeper than the JavaScript stack, or a node shape this walk did not expect
+    return null;
   }
   return out;
 }
@@ -133,7 +138,11 @@ function walk(node: unknown, f: AstFeatures): void {
     return;
   }
   if (node === null || typeof node !== 'object') return;
-  for (const [k, v] of Object.entries(node as Node)) {
+  const obj = node as Node;
+  // for…in rather than Object.entries: the AST of a 1 KB query has thousands of keys
+  for (const k in obj) {
+    const v = obj[k];
+    if (k === 'location' || k === 'stmt_location' || k === 'stmt_len') continue;
     if (k === 'FuncCall') funcCall(v as Node, f);
     else if (DML_NODES.has(k)) f.dml = true;
     else if (k === 'SelectStmt') {
@@ -151,11 +160,12 @@ function funcName(fc: Node): string {
 function funcCall(fc: Node, f: AstFeatures): void {
   const name = funcName(fc);
   if (!f.functions.includes(name)) f.functions.push(name);
-  if (isWriteFunction(name)) f.writeFunction = true;
-  if (isSequenceFunction(name)) f.usesSequence = true;
+  const traits = functionTraits(name);
+  if (traits & WRITES) f.writeFunction = true;
+  if (traits & SEQUENCE) f.usesSequence = true;
   if (f.effect !== null) return;
-  if (isSessionAdvisoryLock(name)) f.effect = { kind: 'unrebuildable', reason: 'advisory_lock', detail: name };
-  else if (isSetConfig(name)) {
+  if (traits & ADVISORY) f.effect = { kind: 'unrebuildable', reason: 'advisory_lock', detail: name };
+  else if (traits & SET_CONFIG) {
     const args = (fc.args ?? []) as Node[];
     const e =
       args.length === 3

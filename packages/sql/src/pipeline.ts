@@ -18,7 +18,7 @@ export function classifyUncached(sql: string): StatementInfo[] {
   let unsure = false;
   let splitUnsure = false;
   for (const st of stmts) {
-    const info = classifyTokens(sql, st);
+    const info = safely(() => classifyTokens(sql, st));
     infos.push(info);
     if (info === null) {
       unsure = true;
@@ -31,6 +31,15 @@ export function classifyUncached(sql: string): StatementInfo[] {
     if (all !== null && all.length > 0) return all;
   }
   return stmts.map((st, i) => infos[i] ?? pgOne(sql, st) ?? fallback(sql, st));
+}
+
+/** A classifier bug must cost a statement its load balancing, never the session. */
+function safely(fn: () => StatementInfo | null): StatementInfo | null {
+  try {
+    return fn();
+  } catch {
+    return null;
+  }
 }
 
 function pgOne(sql: string, st: RawStatement): StatementInfo | null {

@@ -165,10 +165,11 @@ export function parseSet(sql: string, t: readonly Token[]): Effect | null {
   if (a === 'names') return plain('client_encoding', setValue(sql, t, i + 1));
   if (a === 'schema') return t.length === i + 2 && t[i + 1]!.k === STR ? plain('search_path', setValue(sql, t, i + 1)) : null;
   if (a === 'xml' && b === 'option') return t.length === i + 3 ? plain('xmloption', setValue(sql, t, i + 2)) : null;
+  // SET ROLE x / SET SESSION AUTHORIZATION x; `SET role TO x` is the generic form below
   if (a === 'session' && b === 'authorization') {
     return t.length === i + 3 ? plain('session_authorization', setValue(sql, t, i + 2)) : null;
   }
-  if (a === 'role') return t.length === i + 2 ? plain('role', setValue(sql, t, i + 1)) : null;
+  if (a === 'role' && t.length === i + 2) return plain('role', setValue(sql, t, i + 1));
   if (a === 'session' && b === 'characteristics') {
     if (local || wd(t, i + 2) !== 'as' || wd(t, i + 3) !== 'transaction') return null;
     const m = parseModes(t, i + 4);

@@ -103,6 +103,7 @@ export const WRITES: Case[] = [
   ['with x as (insert into log values (1) returning id) select id from x', 'SELECT', true, { modifyingWith: true }],
   ['with x as (select 1) insert into t select * from x', 'INSERT', true, { modifyingWith: false }],
   ['with x as (update t set a = 1 returning *) insert into u select * from x', 'INSERT', true, { modifyingWith: true }],
+  ['with x as (select 1) insert into t select * from u where a in (select b from v for update)', 'INSERT', true, { modifyingWith: false, locksRows: true }],
   ['select * from t for update', 'SELECT', true, { locksRows: true }],
   ['select * from t for no key update', 'SELECT', true, { locksRows: true }],
   ['select * from t for share', 'SELECT', true, { locksRows: true }],

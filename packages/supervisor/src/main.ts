@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, diffConfig, type PgpoolConfig } from '@pgrelay/config';
+import { ConfigError, diffConfig, readKeyFile, type BackendConfig, type PgpoolConfig } from '@pgrelay/config';
 import { createLogger, listenTargets, pinoLevelOf, type Logger } from '@pgrelay/proxy';
 import type { CliOptions } from './cli';
 import { loadFiles, type LoadedFiles } from './load-files';
@@ -13,6 +13,9 @@ import { isAlive, readPid, removePid, writePid } from './pid-file';
 import { findPrimary } from './primary';
 import { readStatusFile, statusFilePath } from './status-file';
 import type { SupervisorContext } from './context';
+import { FailoverCoordinator, FailureReports } from './failover';
+import { HealthChecker } from './health';
+import { probeNode } from './probe';
 import { startPcp } from './pcp';
 import { startSrCheck } from './sr-check';
 import { versionLine } from './version';
@@ -60,13 +63,40 @@ export async function runSupervisor(opts: CliOptions): Promise<void> {
     if (!found) void findPrimary(cfg(), files.passwd, table, { onePass: false });
   }
 
+  const health = new HealthChecker({
+    config: cfg,
+    passwd: () => files.passwd,
+    log,
+    nodeStatus: (id) => table.node(id)?.status,
+    onFailure: (id, cause) => void failover.degenerate(id, `health check failed: ${cause}`),
+    aesKey: () => readKeyFile(opts.keyFile),
+    logdir: () => logdir,
+  });
+  const failover = new FailoverCoordinator({
+    config: cfg,
+    table,
+    log,
+    findPrimary: () => findPrimary(cfg(), files.passwd, table, { onePass: false }),
+    restartHealthCheck: (id) => health.startNode(id),
+  });
+  const reports = new FailureReports({
+    config: cfg,
+    log,
+    nodeStatus: (id) => table.node(id)?.status,
+    degenerate: (id, cause) => failover.degenerate(id, cause),
+    probe: (id) => probeNode(cfg(), files.passwd, readKeyFile(opts.keyFile), id),
+  });
+
   workers = new WorkerSet(
     log,
     {
       nodeConnected: (id) => {
         if (table.node(id)?.status === 'waiting') table.setStatus(id, 'up', 'a session connected to it');
       },
-      backendFailure: (id, cause, worker) => log.log({ node: id, worker, cause }, `backend node ${id} failure reported by worker ${worker}: ${cause}`),
+      backendFailure: (id, cause, worker, kind) => {
+        log.log({ node: id, worker, cause, kind }, `backend node ${id} failure reported by worker ${worker}: ${cause}`);
+        void reports.report(id, kind, cause, worker);
+      },
       allListening: () => {
         log.log({ port: cfg().port, workers: workers!.count, pids: workers!.pids }, `pgrelay is ready to accept connections on port ${cfg().port} (${versionLine()})`);
       },
@@ -82,12 +112,14 @@ export async function runSupervisor(opts: CliOptions): Promise<void> {
     cfg().worker_scheduling === 'rr' ? 'rr' : 'none',
   );
   workers.start();
+  health.start();
 
   let stopping = false;
   async function shutdown(mode: 'smart' | 'fast' | 'immediate', code = 0): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.log({ mode }, `received ${mode} shutdown request`);
+    await health.stop();
     await workers!.stop(mode);
     removePid(pidFile);
     log.log('pgrelay stopped');
@@ -109,10 +141,11 @@ export async function runSupervisor(opts: CliOptions): Promise<void> {
     // Settings that need a restart keep their running values.
     const merged = { ...next.conf.values };
     for (const c of diffConfig(files.conf, next.conf)) if (c.apply === 'restart') merged[c.key] = files.conf.values[c.key];
-    merged.backends = files.conf.values.backends;
+    merged.backends = keepRunningAddresses(files.conf.values.backends as BackendConfig[], next.conf.values.backends as BackendConfig[]);
     files = { ...next, conf: { ...next.conf, values: merged as PgpoolConfig } };
     log.level = pinoLevelOf(String(merged.log_min_messages));
     srCheck.reconfigure();
+    health.reconfigure();
     workers!.broadcast({ t: 'config', config: merged, hba: files.hba, passwd: [...files.passwd] });
     log.log('configuration reloaded');
   }
@@ -127,6 +160,8 @@ export async function runSupervisor(opts: CliOptions): Promise<void> {
     startedAt: Date.now(),
     reload,
     shutdown: (mode) => shutdown(mode),
+    failover,
+    healthStats: () => health.stats(table.state),
     onWorkerMessage: (l) => {
       workerListeners.add(l);
       return () => workerListeners.delete(l);
@@ -140,6 +175,17 @@ export async function runSupervisor(opts: CliOptions): Promise<void> {
   process.on('SIGINT', () => void shutdown('fast'));
   process.on('SIGQUIT', () => void shutdown('immediate'));
   process.on('SIGHUP', reload);
+}
+
+/**
+ * A reload may change a backend's weight, flag, application name and health-check settings,
+ * but not where a slot in use points: that needs a restart (pgpool ignores it too).
+ */
+function keepRunningAddresses(running: BackendConfig[], next: BackendConfig[]): BackendConfig[] {
+  return running.map((old) => {
+    const n = next.find((b) => b.id === old.id);
+    return n ? { ...n, hostname: old.hostname, port: old.port, data_directory: old.data_directory } : old;
+  });
 }
 
 /** A Unix socket file left by a crashed run would make listen() fail. */

@@ -74,7 +74,8 @@ export async function findPrimary(
       return false;
     }
     if (Date.now() >= deadline || backends.length === 0) {
-      table.setPrimary(-1, `searched for ${timeoutSec} s: ${why}`);
+      table.log.log(`no primary node found (searched for ${timeoutSec} s: ${why})`);
+      table.setPrimary(-1, `no primary found within search_primary_node_timeout`);
       return false;
     }
     await new Promise((r) => setTimeout(r, 1000));

@@ -6,11 +6,12 @@ import cluster, { type Worker } from 'node:cluster';
 import os from 'node:os';
 import type { ClusterState, SupervisorToWorker, WorkerToSupervisor } from '@pgrelay/cluster';
 import { workerOfPid } from '@pgrelay/cluster';
+import type { FailureKind } from './failover';
 import { SlotCounter, type Logger, type WorkerInit } from '@pgrelay/proxy';
 
 export interface WorkerEvents {
   nodeConnected(nodeId: number): void;
-  backendFailure(nodeId: number, cause: string, worker: number): void;
+  backendFailure(nodeId: number, cause: string, worker: number, kind: FailureKind): void;
   allListening(): void;
   workerFailedToStart(code: number | null): void;
   /** Any other message (admin replies and the like), for whoever asked. */
@@ -134,7 +135,7 @@ export class WorkerSet {
         this.events.nodeConnected(m.nodeId);
         break;
       case 'backend_failure':
-        this.events.backendFailure(m.nodeId, m.cause, index);
+        this.events.backendFailure(m.nodeId, m.cause, index, m.kind ?? 'io');
         break;
       default:
         this.events.other?.(index, m as { t: string });

@@ -19,7 +19,7 @@ suite('PCP node control against pgrelay', () => {
 
   beforeAll(async () => {
     cluster = await startCluster({ standbys: 2 });
-    relay = await startPgrelay({ cluster, conf: { recovery_timeout: 2 } });
+    relay = await startPgrelay({ cluster, conf: { recovery_timeout: 2, search_primary_node_timeout: 2 } });
     env = { PCPPASSFILE: writePcppass(relay.dir, ['*:*:pcp_user:pcp_pass']) };
     tcp = ['-h', '127.0.0.1', '-p', String(relay.pcpPort), '-U', 'pcp_user', '-w'];
   }, 60_000);
@@ -91,16 +91,28 @@ suite('PCP node control against pgrelay', () => {
     }
   });
 
-  test('pcp_promote_node: switchover is refused (no failover coordinator yet); without it the node becomes primary', async () => {
-    expect(await debianPcp('pcp_promote_node', [...tcp, '-s', '-n', '1'], env)).toEqual({
-      code: 0,
-      stdout: '',
-      stderr:
-        'ERROR:  could not process promote request\nDETAIL:  switchover needs the failover coordinator (failover_command), which pgrelay does not have yet\n\n',
-    });
-    expect(await statuses()).toEqual(['up', 'waiting', 'waiting']);
+  test('a session on the detached primary ends; after pcp_attach_node new sessions reach it again', async () => {
+    const c = await connect(relay.port);
+    const ended = new Promise<Error>((resolve) => c.on('error', resolve));
+    expect((await ownPcp('pcp_detach_node', [...tcp, '-n', '0'], env)).stdout).toBe('pcp_detach_node -- Command Successful\n');
+    await expect(ended).resolves.toBeInstanceOf(Error);
+    // Nodes 1 and 2 are standbys: no primary is found within search_primary_node_timeout.
+    await relay.waitForLog(/no primary node found \(searched for 2 s/, 10_000);
+    expect(await statuses()).toEqual(['down', 'waiting', 'waiting']);
+    expect(statusFile()).toBe('down\nup\nup\n');
 
-    expect((await debianPcp('pcp_promote_node', [...tcp, '-n', '1'], env)).stdout).toBe('pcp_promote_node -- Command Successful\n');
+    expect((await debianPcp('pcp_attach_node', [...tcp, '-n', '0'], env)).stdout).toBe('pcp_attach_node -- Command Successful\n');
+    await relay.waitForLog(new RegExp(`failback done. reconnect host 127.0.0.1\\(${cluster.nodes[0]!.port}\\)`), 10_000);
+    const again = await connect(relay.port);
+    expect((await again.query('SELECT pg_is_in_recovery() AS r')).rows).toEqual([{ r: false }]);
+    await again.end();
+    expect((await statuses())[0]).toBe('up');
+  });
+
+  test('pcp_promote_node -s: the primary is detached, node 1 is recorded as primary and the others follow', async () => {
+    // No failover_command is set here, so nothing promotes PostgreSQL itself: pgpool records the
+    // target as primary all the same (the failover e2e tests run the sample scripts).
+    expect((await debianPcp('pcp_promote_node', [...tcp, '-s', '-n', '1'], env)).stdout).toBe('pcp_promote_node -- Command Successful\n');
     const info = (await debianPcp('pcp_node_info', tcp, env)).stdout.trim().split('\n').map((l) => l.split(' '));
     expect(info.map((f) => [f[4], f[6]])).toEqual([
       ['down', 'standby'],
@@ -121,8 +133,6 @@ suite('PCP node control against pgrelay', () => {
       stderr: 'ERROR:  node recovery failed\nDETAIL:  online recovery is not implemented in pgrelay yet\n\n',
     });
   });
-
-  test.todo('sessions on a detached node end as pgpool ends them (.pcp-requests.md item 1)');
 
   test('pcp_reload_config re-reads pgpool.conf; pcp_stop_pgpool -m fast stops pgrelay', async () => {
     expect((await debianPcp('pcp_reload_config', tcp, env)).stdout).toBe('pcp_reload_config -- Command Successful\n');

@@ -3,3 +3,4 @@ export type { HealthFailure } from './node-loop';
 export { HEALTH_CHECK_STATS_COLUMNS, type HealthCheckStatsRow } from './stats';
 export { healthLogin, type HealthLogin } from './login';
 export { printfF, localTimestamp } from './format';
+export { attemptLogin } from './attempt';

@@ -1,22 +1,21 @@
 /** pcp_attach_node, pcp_detach_node, pcp_promote_node, pcp_recovery_node. */
 import { cstrings, isStreamMode, nodeSlots, packet, STATUS_CODE } from '@pgrelay/pcp';
-import { findPrimary } from '../../primary';
 import { atoi, pcpError, pcpFatal } from '../errors';
 import { checkDegenerate, waitForSessionsToEnd } from './degenerate';
 import { reply, type Handler, type PcpServerContext } from './types';
 
 const commandComplete = (type: string) => reply(packet(type, 'CommandComplete'));
 
-/** Commands pgpool runs on these events; pgrelay has no failover coordinator to run them yet. */
-function warnNotRun(ctx: PcpServerContext, setting: string, event: string): void {
-  const cmd = String(ctx.sup.config()[setting] ?? '');
-  if (cmd !== '') ctx.sup.log.warn({ setting, command: cmd }, `${setting} is set but pgrelay cannot run it yet; it was not executed for ${event}`);
-}
-
-function detach(ctx: PcpServerContext, id: number, cause: string): void {
+/**
+ * pgpool's main process carries out a detach after the PCP command has answered; only the
+ * graceful form waits for it. checkDegenerate has already refused what cannot be done.
+ */
+async function detach(ctx: PcpServerContext, id: number, cause: string, wait: boolean): Promise<void> {
   ctx.sup.log.log(`received degenerate backend request for node_id: ${id} from pid [${ctx.pid}]`);
-  warnNotRun(ctx, 'failover_command', `the detach of node ${id}`);
-  ctx.sup.table.setStatus(id, 'down', cause);
+  const done = ctx.sup.failover.degenerate(id, cause);
+  if (!wait) return;
+  const r = await done;
+  if (!r.ok) throw pcpError('could not process detach request', r.error);
 }
 
 export const detachHandler: Handler = async (ctx, body, type) => {
@@ -30,11 +29,11 @@ export const detachHandler: Handler = async (ctx, body, type) => {
     }
     checkDegenerate(ctx, id);
   }
-  detach(ctx, id, type === 'd' ? 'pcp_detach_node -g' : 'pcp_detach_node');
+  await detach(ctx, id, type === 'd' ? 'pcp_detach_node -g' : 'pcp_detach_node', type === 'd');
   return commandComplete('d');
 };
 
-export const attachHandler: Handler = (ctx, body) => {
+export const attachHandler: Handler = async (ctx, body) => {
   const id = atoi(cstrings(body)[0] ?? '');
   ctx.sup.log.log(`received failback request for node_id: ${id} from pid [${ctx.pid}]`);
   const n = nodeSlots(ctx.sup.table.state)[id];
@@ -43,15 +42,7 @@ export const attachHandler: Handler = (ctx, body) => {
     ctx.sup.log.log(`Node ${id} is not down (status: ${n ? STATUS_CODE[n.status] : 0})`);
     return commandComplete('c');
   }
-  ctx.sup.log.log(`starting fail back. reconnect host ${n.host}(${n.port})`);
-  ctx.sup.table.setStatus(id, 'waiting', 'pcp_attach_node');
-  warnNotRun(ctx, 'failback_command', `the attach of node ${id}`);
-  if (isStreamMode(ctx.sup.table.state.mode)) {
-    // A failback re-detects the primary, as pgpool does (the attached node may be the primary).
-    const files = ctx.sup.files();
-    void findPrimary(ctx.sup.config(), files.passwd, ctx.sup.table, { onePass: true }).catch(() => undefined);
-  }
-  ctx.sup.log.log(`failback done. reconnect host ${n.host}(${n.port})`);
+  void ctx.sup.failover.failback(id, 'pcp_attach_node');
   return commandComplete('c');
 };
 
@@ -70,46 +61,17 @@ export const promoteHandler: Handler = async (ctx, body, type) => {
   if (id === state.primaryId) throw pcpFatal('invalid promote request', `specified node is already primary node, can't promote node id ${id}`);
   ctx.sup.log.log(`pcp_promote_node: promote option: ${option}`);
 
-  if (option === 's') {
-    checkDegenerate(ctx, id);
-    // TODO(failover coordinator): detach the primary with the promote flag and run failover_command (%m = id).
-    throw pcpError('could not process promote request', 'switchover needs the failover coordinator (failover_command), which pgrelay does not have yet');
-  }
-  const cmd = String(ctx.sup.config().follow_primary_command ?? '');
-  if (cmd !== '') {
-    // TODO(failover coordinator): run follow_primary_command for every degenerated node.
-    throw pcpError('could not process promote request', 'follow_primary_command is set and pgrelay cannot run it yet');
-  }
+  if (option === 's') checkDegenerate(ctx, id);
   if (type === 'j' && !(await waitForSessionsToEnd(ctx))) {
     ctx.sup.log.log(`wait timeout for all connections to be closed; node ${id} was not promoted`);
     return commandComplete('d');
   }
-  promote(ctx, id);
+  ctx.sup.log.log(`received promote backend request for node_id: ${id} from pid [${ctx.pid}]`);
+  const r = await ctx.sup.failover.promote(id, option === 's');
+  // pgpool answers success for a promote it could not start and only logs why.
+  if (!r.ok) ctx.sup.log.log(`promote request for node ${id} was not carried out: ${r.error}`);
   return commandComplete('d');
 };
-
-/** pgpool's promote without switchover: record `id` as primary and take every other node out. */
-function promote(ctx: PcpServerContext, id: number): void {
-  const table = ctx.sup.table;
-  ctx.sup.log.log(`received promote backend request for node_id: ${id} from pid [${ctx.pid}]`);
-  const target = nodeSlots(table.state)[id]!;
-  if (target.status !== 'up' && target.status !== 'waiting') {
-    // pgpool answers success and only logs this.
-    ctx.sup.log.log(`invalid promote backend request, node id : ${id} status: [${STATUS_CODE[target.status]}] not valid`);
-    return;
-  }
-  ctx.sup.log.log(`starting promotion. promote host ${target.host}(${target.port})`);
-  let followed = 0;
-  for (const n of table.state.nodes) {
-    if (n.id === id || (n.status !== 'up' && n.status !== 'waiting')) continue;
-    ctx.sup.log.log(`starting follow degeneration. shutdown host ${n.host}(${n.port})`);
-    table.setStatus(n.id, 'down', `follow degeneration after pcp_promote_node ${id}`);
-    followed++;
-  }
-  ctx.sup.log.log(`failover: ${followed} follow backends have been degenerated`);
-  table.setPrimary(id, 'pcp_promote_node');
-  ctx.sup.log.log(`promotion done. promoted host ${target.host}(${target.port})`);
-}
 
 export const recoveryHandler: Handler = (ctx, body) => {
   const id = atoi(cstrings(body)[0] ?? '');

@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+import { main } from '../cli/run';
+
+main('pcp_recovery_node');
