@@ -19,6 +19,8 @@ async function main() {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // testkit does not hold the event loop open for its children: this does, until Ctrl-C.
+  setInterval(() => undefined, 1 << 30);
 }
 
 main().catch((e) => {
