@@ -13,7 +13,8 @@ import { isAlive, readPid, removePid, writePid } from './pid-file';
 import { findPrimary } from './primary';
 import { readStatusFile, statusFilePath } from './status-file';
 import type { SupervisorContext } from './context';
-import { FailoverCoordinator, FailureReports } from './failover';
+import { AutoFailback, FailoverCoordinator, FailureReports, FalsePrimaryCheck } from './failover';
+import { queryNode } from './node-query';
 import { HealthChecker } from './health';
 import { probeNode } from './probe';
 import { startPcp } from './pcp';
@@ -113,12 +114,19 @@ export async function runSupervisor(opts: CliOptions): Promise<void> {
   );
   workers.start();
   health.start();
+  const query = (b: BackendConfig, sql: string) => queryNode(cfg(), files.passwd, b, sql);
+  const autoFailback = new AutoFailback({ config: cfg, table, log, query, failback: (id, cause) => failover.failback(id, cause) });
+  const falsePrimary = new FalsePrimaryCheck({ config: cfg, table, log, query, degenerate: (id, cause) => failover.degenerate(id, cause) });
+  autoFailback.start();
+  falsePrimary.start();
 
   let stopping = false;
   async function shutdown(mode: 'smart' | 'fast' | 'immediate', code = 0): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.log({ mode }, `received ${mode} shutdown request`);
+    autoFailback.stop();
+    falsePrimary.stop();
     await health.stop();
     await workers!.stop(mode);
     removePid(pidFile);

@@ -1,6 +1,6 @@
 /** Finds the primary at start: ALWAYS_PRIMARY if flagged, else the node not in recovery. */
 import type { BackendConfig, PasswdSecret, PgpoolConfig } from '@pgrelay/config';
-import { BackendConn } from '@pgrelay/proxy';
+import { queryNode } from './node-query';
 import type { NodeTable } from './node-table';
 
 export interface CheckLogin {
@@ -25,19 +25,9 @@ export function srCheckLogin(config: PgpoolConfig, passwd: Map<string, PasswdSec
   return login;
 }
 
-export async function isInRecovery(b: BackendConfig, login: CheckLogin, timeoutMs: number): Promise<boolean> {
-  const conn = await BackendConn.open(
-    { id: b.id, host: b.hostname, port: b.port },
-    { user: login.user, database: login.database, application_name: 'pgrelay_sr_check' },
-    async () => ({ user: login.user, password: login.password, md5: login.md5 }),
-    { connectMs: timeoutMs, loginMs: timeoutMs },
-  );
-  try {
-    const rows = await conn.query('SELECT pg_is_in_recovery()', timeoutMs);
-    return rows[0]?.[0] === 't';
-  } finally {
-    conn.close();
-  }
+export async function isInRecovery(config: PgpoolConfig, passwd: Map<string, PasswdSecret>, b: BackendConfig): Promise<boolean> {
+  const rows = await queryNode(config, passwd, b, 'SELECT pg_is_in_recovery()');
+  return rows[0]?.[0] === 't';
 }
 
 /** Looks for the primary until one answers or search_primary_node_timeout passes (0 = forever). */
@@ -53,14 +43,13 @@ export async function findPrimary(
     table.setPrimary(forced.id, 'backend_flag ALWAYS_PRIMARY');
     return true;
   }
-  const login = srCheckLogin(config, passwd);
   const timeoutSec = Number(config.search_primary_node_timeout);
   const deadline = timeoutSec > 0 ? Date.now() + timeoutSec * 1000 : Infinity;
   const errors = new Map<number, string>();
   for (;;) {
     for (const b of backends) {
       try {
-        if (!(await isInRecovery(b, login, Number(config.connect_timeout) || 10000))) {
+        if (!(await isInRecovery(config, passwd, b))) {
           table.setPrimary(b.id, 'pg_is_in_recovery() is false');
           return true;
         }
