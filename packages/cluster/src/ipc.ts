@@ -90,3 +90,13 @@ export type WorkerAdminReply = { t: 'admin_report'; id: number; report: AdminWor
  * order), pushed to the workers when they change so SHOW answers without a round trip.
  */
 export type SupervisorAdminHealth = { t: 'admin_health_stats'; rows: string[][] };
+
+// ---- Online recovery's session gate (supervisor <-> workers) --------------------------------
+// The 2nd stage of a recovery needs every client session gone and none starting. `hold`: new
+// connections wait unanswered (not refused) and idle sessions are cut per idleLimit
+// (client_idle_limit_in_recovery: -1 at once, 0 never, N seconds); the supervisor repeats it
+// while it needs the gate closed (a worker opens by itself when the repeats stop) and reads the
+// counts from the answers. `open`: the waiting connections go ahead.
+
+export type SupervisorRecoveryGate = { t: 'recovery_gate'; id: number; action: 'hold' | 'open'; idleLimit: number };
+export type WorkerRecoveryGateState = { t: 'recovery_gate_state'; id: number; sessions: number; held: number };

@@ -9,7 +9,7 @@ import { BackendConn, type NodeTarget } from './backend-conn';
 import { verifyClient, type ClientChannel } from './client-auth';
 import { bool, num, type WorkerContext } from './context';
 import type { AuthMethod, Credentials } from './credentials';
-import { fatal } from './errors';
+import { BackendUnreachable, fatal } from './errors';
 import { isCacheable, poolKey } from './pool';
 
 export interface LoginRequest {
@@ -117,4 +117,33 @@ export async function login(ctx: WorkerContext, req: LoginRequest, client: Clien
   if (secret === undefined) conn.clientPassword = creds.password;
   // The client asked by pool_hba.conf must be checked even when the backend trusts it.
   return { conn, poolKey: key, reused: false, credentials: creds };
+}
+
+export interface NodeLogin {
+  conn: BackendConn;
+  poolKey: string;
+  reused: boolean;
+}
+
+/**
+ * Logs in to one more node as the client already authenticated on the primary (a standby a
+ * session reads from): a cached connection with the same key, else a new one with the
+ * credentials the client's login produced.
+ */
+export async function loginToNode(ctx: WorkerContext, req: LoginRequest, nodeId: number, credentials: Credentials): Promise<NodeLogin> {
+  const cfg = ctx.config;
+  const node = ctx.state.nodes.find((n) => n.id === nodeId);
+  if (!node) throw new BackendUnreachable(nodeId, `node ${nodeId} is not configured`);
+  const key = poolKey(nodeId, req.user, req.database, req.params);
+  const cached = bool(cfg, 'connection_cache') && isCacheable(req.database) ? ctx.pool.take(key) : undefined;
+  if (cached) return { conn: cached, poolKey: key, reused: true };
+  const conn = await BackendConn.open(
+    { id: node.id, host: node.host, port: node.port },
+    startupParamsFor(req),
+    async () => credentials,
+    { connectMs: num(cfg, 'connect_timeout'), loginMs: num(cfg, 'authentication_timeout') * 1000 },
+  );
+  // the next client to take it from the cache must give the same password
+  if (ctx.passwd.get(req.user) === undefined) conn.clientPassword = credentials.password;
+  return { conn, poolKey: key, reused: false };
 }

@@ -1,9 +1,11 @@
 /**
- * One client connection, from its startup packet to its end: login (login.ts), then the
- * relay — client bytes to the backend and back, framed but forwarded as they came, with
- * only the messages that decide something read on the way.
+ * One client connection, from its startup packet to its end: login (login.ts), connecting
+ * the other backends reads may go to (routing/connect.ts), then the relay — client messages
+ * framed and forwarded as they came to the backend(s) the router picks (routing/router.ts),
+ * answers put back in order.
  */
 import net from 'node:net';
+import type { AdminSessionReport } from '@pgrelay/cluster';
 import {
   authenticationOk,
   backendKeyData,
@@ -15,68 +17,64 @@ import {
   type FrameSink,
   parameterStatus,
   parseMessage,
-  queryText,
   readStartupPacket,
   readyForQuery,
   ScramError,
-  sqlstateOf,
   StartupError,
-  targetOf,
   typeTable,
 } from '@pgrelay/protocol';
-import { classify } from '@pgrelay/sql';
-import { answerAdmin, type AdminSession } from './admin';
-import type { BackendConn, BackendOwner } from './backend-conn';
+import type { StatementInfo } from '@pgrelay/sql';
+import { answerAdmin, noteSessionStart, type AdminSession } from './admin';
+import type { BackendConn } from './backend-conn';
 import { socketPathOf } from './backend-conn';
-import { bool, num, str, type WorkerContext } from './context';
+import { bool, num, type WorkerContext } from './context';
 import { BackendRefusal, BackendUnreachable, ClientError, fatal } from './errors';
 import { login, type LoginRequest } from './login';
 import { MessageQueue } from './message-queue';
 import { isCacheable as isCacheableDb } from './pool';
+import { connectReadNodes } from './routing/connect';
+import type { Link } from './routing/link';
+import type { TxStatus } from './routing/replies';
+import { Router, type RouterHost } from './routing/router';
+import { sessionSettings, type SessionSettings } from './routing/settings';
 import { SessionState } from './session-state';
 
-const Q = 0x51;
-const P = 0x50;
-const S = 0x53;
 const X = 0x58;
-const C = 0x43;
-const F = 0x46;
-const Z = 0x5a;
-const E = 0x45;
 
-/** During login every client message is read; afterwards only these. */
+/** During login every client message is read; afterwards the ones that decide where a message goes. */
 const LOGIN_TYPES = typeTable('pQPSXCFBEDHdcf');
-const RELAY_TYPES = typeTable('QPSXCF');
+const RELAY_TYPES = typeTable('QPBEDCSHFX');
 
 type Phase = 'startup' | 'login' | 'relay' | 'ended';
 
-export class Session implements BackendOwner, FrameSink {
+export class Session implements FrameSink, RouterHost {
   private phase: Phase = 'startup';
   private startupBuf: Buffer | null = null;
   private readonly framer: Framer;
   private readonly loginQueue = new MessageQueue();
-  private backend: BackendConn | null = null;
-  private poolKey = '';
+  private router: Router | null = null;
+  /** Connection-cache keys of the router's links, by link index. */
+  private poolKeys: string[] = [];
   private cancelKey: { pid: number; key: number } | null = null;
   private holdsSlot = false;
   private state: SessionState | null = null;
   private req: LoginRequest | null = null;
-  /** Queries and Syncs sent whose ReadyForQuery has not come back yet. */
-  private pendingReady = 0;
-  private queryFailed = false;
   private terminated = false;
   private readonly startedAt = Date.now();
+  private lastActivity = Date.now();
   private authTimer: NodeJS.Timeout | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
   private adminSession: AdminSession | null = null;
+  private cachedSettings: SessionSettings | null = null;
+  private settingsOf: unknown = null;
 
-  constructor(private readonly ctx: WorkerContext, private readonly client: net.Socket) {
+  constructor(readonly ctx: WorkerContext, private readonly client: net.Socket) {
     this.framer = new Framer(this, LOGIN_TYPES, num(ctx.config, 'max_message_size') || 0x3fffffff);
     client.setNoDelay(true);
     client.on('data', (chunk) => this.onClientData(chunk));
     client.on('error', () => this.end('client connection error'));
     client.on('close', () => this.end(this.terminated ? undefined : 'client disconnected'));
-    client.on('drain', () => this.backend?.socket.resume());
+    client.on('drain', () => this.router?.resumeLinks());
     const timeout = num(ctx.config, 'authentication_timeout');
     if (timeout > 0) {
       this.authTimer = setTimeout(() => this.fail(fatal('08P01', 'canceling authentication due to timeout')), timeout * 1000);
@@ -93,6 +91,14 @@ export class Session implements BackendOwner, FrameSink {
     return this.client.remoteAddress ?? '';
   }
 
+  get database(): string {
+    return this.req?.database ?? '';
+  }
+
+  get applicationName(): string {
+    return this.req?.params.get('application_name') ?? '';
+  }
+
   // ---- client input -------------------------------------------------------------------
 
   private onClientData(chunk: Buffer): void {
@@ -100,11 +106,12 @@ export class Session implements BackendOwner, FrameSink {
       if (this.phase === 'startup') {
         this.onStartupData(chunk);
       } else if (this.phase !== 'ended') {
+        this.lastActivity = Date.now();
         this.resetIdleTimer();
-        const out = this.backend?.socket;
-        out?.cork();
+        const links = this.router?.links;
+        if (links) for (const l of links) l.conn.socket.cork();
         this.framer.push(chunk);
-        out?.uncork();
+        if (links) for (const l of links) l.conn.socket.uncork();
       }
     } catch (e) {
       this.fail(e instanceof FrameError ? fatal(e.sqlstate, e.message) : asClientError(e));
@@ -149,6 +156,7 @@ export class Session implements BackendOwner, FrameSink {
   private async establish(params: Map<string, string>): Promise<void> {
     const ctx = this.ctx;
     const user = params.get('user') ?? '';
+    const opened: BackendConn[] = [];
     try {
       if (user === '') throw fatal('28000', 'no PostgreSQL user name specified in startup packet');
       if (ctx.draining) throw fatal('57P03', 'the database system is shutting down');
@@ -173,14 +181,20 @@ export class Session implements BackendOwner, FrameSink {
         send: (b) => this.client.write(b),
         next: () => this.loginQueue.next(),
       });
-      if (this.ended) {
-        result.conn.destroy();
-        return;
-      }
-      this.backend = result.conn;
-      this.poolKey = result.poolKey;
+      opened.push(result.conn);
+      if (this.ended) throw new Error('client left during login');
+      // as early as possible: the client's first SHOW POOL_NODES should see the node up
+      ctx.report({ t: 'node_connected', nodeId: result.conn.node.id });
+      const reads = await connectReadNodes(ctx, this.req, result.credentials, result.conn);
+      for (const b of reads.backends) opened.push(b.conn);
+      if (this.ended) throw new Error('client left during login');
+
       this.state = new SessionState(params, num(ctx.config, 'session_state_max_size') || 1 << 20);
-      result.conn.attach(this);
+      const conns = [result.conn, ...reads.backends.map((b) => b.conn)];
+      this.poolKeys = [result.poolKey, ...reads.backends.map((b) => b.poolKey)];
+      const router = new Router(this, conns, reads.balance);
+      this.router = router;
+      this.adminView().nodeId = router.balanceNodeId;
       this.cancelKey = ctx.cancels.register(this);
       this.client.cork();
       this.client.write(authenticationOk());
@@ -191,14 +205,15 @@ export class Session implements BackendOwner, FrameSink {
       if (this.authTimer) clearTimeout(this.authTimer);
       this.authTimer = null;
       this.phase = 'relay';
-      ctx.report({ t: 'node_connected', nodeId: result.conn.node.id });
-      ctx.log.debug({ user, database, node: result.conn.node.id, reused: result.reused, backendPid: result.conn.pid }, 'session started');
+      noteSessionStart();
+      ctx.log.debug({ user, database, node: result.conn.node.id, balance: router.balanceNodeId, reused: result.reused, backendPid: result.conn.pid }, 'session started');
       this.framer.setInspect(RELAY_TYPES);
       this.resetIdleTimer();
       // Anything the client sent before it saw ReadyForQuery is relayed now, in order.
       for (const m of this.loginQueue.drain()) this.message(m.type, m.body, m.raw);
     } catch (e) {
-      this.loginFailed(e);
+      if (this.router === null) for (const c of opened) c.destroy();
+      if (!this.ended) this.loginFailed(e);
     }
   }
 
@@ -210,7 +225,7 @@ export class Session implements BackendOwner, FrameSink {
       return;
     }
     if (e instanceof BackendUnreachable) {
-      this.ctx.report({ t: 'backend_failure', nodeId: e.nodeId, cause: e.message });
+      this.ctx.report({ t: 'backend_failure', nodeId: e.nodeId, cause: e.message, kind: 'connect' });
       this.fail(fatal('08006', 'failed to create a backend connection', e.message));
       return;
     }
@@ -228,76 +243,32 @@ export class Session implements BackendOwner, FrameSink {
       this.loginQueue.push({ type, body, raw: Buffer.from(raw) });
       return;
     }
-    const backend = this.backend;
-    if (backend === null) return;
-    switch (type) {
-      case Q: {
-        const sql = queryText(body);
-        const statements = classify(sql);
-        if (statements.length > 0 && statements[0]!.admin !== undefined) {
-          const reply = answerAdmin(statements, this.ctx, this.adminView(), backend.txStatus);
-          if (reply !== null) {
-            this.client.write(reply);
-            return;
-          }
-        }
-        this.pendingReady++;
-        this.state!.noteSent(statements);
-        this.logStatement(sql, backend);
-        break;
-      }
-      case P: {
-        // Unnamed statements (most drivers' default) do not outlive the next Parse: nothing to remember.
-        if (body[0] === 0 && !this.logsStatements) break;
-        const p = parseMessage(body);
-        this.state!.noteParse(p.name, p.text, p.paramTypes);
-        this.logStatement(p.text, backend);
-        break;
-      }
-      case C: {
-        const t = targetOf(body);
-        if (t.kind === 'S') this.state!.noteCloseStatement(t.name);
-        break;
-      }
-      case S:
-      case F:
-        this.pendingReady++;
-        break;
-      case X:
-        this.terminated = true;
-        this.finish();
-        return;
+    if (type === X) {
+      this.terminated = true;
+      this.finish();
+      return;
     }
-    this.toBackend(raw);
+    this.router?.message(type, body, raw);
   }
 
   passthrough(bytes: Buffer): void {
-    if (this.phase === 'relay') this.toBackend(bytes);
+    if (this.phase === 'relay') this.router?.passthrough(bytes);
   }
 
-  private toBackend(bytes: Buffer): void {
-    if (!this.backend!.write(bytes)) this.client.pause();
-  }
+  // ---- RouterHost -----------------------------------------------------------------------
 
-  private adminView(): AdminSession {
-    this.adminSession ??= { user: this.req!.user, database: this.req!.database, nodeId: -1, overrides: new Map() };
-    this.adminSession.nodeId = this.backend?.node.id ?? -1;
-    return this.adminSession;
-  }
-
-  private get logsStatements(): boolean {
-    return bool(this.ctx.config, 'log_statement') || bool(this.ctx.config, 'log_per_node_statement');
-  }
-
-  private logStatement(sql: string, backend: BackendConn): void {
-    const cfg = this.ctx.config;
-    if (bool(cfg, 'log_statement')) this.ctx.log.log(`statement: ${sql}`);
-    if (bool(cfg, 'log_per_node_statement')) {
-      this.ctx.log.log(`DB node id: ${backend.node.id} backend pid: ${backend.pid} statement: ${sql}`);
+  /** PGPOOL SET overrides first, then pgpool.conf; recomputed when either changes. */
+  settings(): SessionSettings {
+    if (this.cachedSettings === null || this.settingsOf !== this.ctx.config) {
+      this.cachedSettings = sessionSettings(this.ctx.config, this.adminSession?.overrides);
+      this.settingsOf = this.ctx.config;
     }
+    return this.cachedSettings;
   }
 
-  // ---- relay: backend side (BackendOwner) ------------------------------------------------
+  toClient(bytes: Buffer): boolean {
+    return this.client.write(bytes);
+  }
 
   beginBatch(): void {
     this.client.cork();
@@ -307,56 +278,79 @@ export class Session implements BackendOwner, FrameSink {
     this.client.uncork();
   }
 
+  answerAdmin(statements: StatementInfo[], status: TxStatus): Buffer | null {
+    const reply = answerAdmin(statements, this.ctx, this.adminView(), status);
+    if (reply !== null) this.cachedSettings = null;
+    return reply;
+  }
+
+  sentQuery(statements: readonly StatementInfo[]): void {
+    this.state!.noteSent(statements as StatementInfo[]);
+  }
+
+  sentParse(name: string, text: string, body: Buffer): void {
+    this.state!.noteParse(name, text, parseMessage(body).paramTypes);
+  }
+
+  closedStatement(name: string): void {
+    this.state!.noteCloseStatement(name);
+  }
+
+  ready(status: TxStatus, failed: boolean): void {
+    this.state?.settle(failed, status);
+  }
+
+  linkClosed(link: Link, error?: Error): void {
+    if (this.phase === 'ended') return;
+    const id = link.nodeId;
+    this.ctx.report({ t: 'backend_failure', nodeId: id, cause: error?.message ?? 'backend closed the connection', kind: 'io' });
+    if (this.router?.dropLink(link)) {
+      this.ctx.log.log({ node: id }, `lost the connection to node ${id}; this session reads from the primary from now on`);
+      return;
+    }
+    this.fail(fatal('57P01', 'terminating connection because the backend connection was lost', `node ${id} closed the connection${error ? `: ${error.message}` : ''}`));
+  }
+
   backendDrained(): void {
     this.client.resume();
   }
 
-  backendPassthrough(bytes: Buffer): void {
-    this.toClient(bytes);
+  pauseClient(paused: boolean): void {
+    if (paused) this.client.pause();
+    else this.client.resume();
   }
 
-  backendMessage(type: number, body: Buffer, raw: Buffer): void {
-    if (type === Z) {
-      if (this.pendingReady > 0) this.pendingReady--;
-      this.state?.settle(this.queryFailed, this.backend!.txStatus);
-      this.queryFailed = false;
-    } else if (type === E) {
-      this.queryFailed = true;
-      const code = sqlstateOf(body);
-      if (code === '57P01' || code === '57P02' || code === '57P03') {
-        this.ctx.log.log({ node: this.backend?.node.id, sqlstate: code }, 'backend is shutting down');
-      }
-    }
-    this.toClient(raw);
+  private adminView(): AdminSession {
+    this.adminSession ??= { user: this.req!.user, database: this.req!.database, nodeId: -1, overrides: new Map() };
+    if (this.router) this.adminSession.nodeId = this.router.balanceNodeId;
+    return this.adminSession;
   }
 
-  private toClient(bytes: Buffer): void {
-    if (!this.client.write(bytes)) this.backend?.socket.pause();
-  }
-
-  backendClosed(conn: BackendConn, error?: Error): void {
-    if (conn !== this.backend || this.phase === 'ended') return;
-    this.backend = null;
-    this.ctx.report({ t: 'backend_failure', nodeId: conn.node.id, cause: error?.message ?? 'backend closed the connection' });
-    this.fail(fatal('57P01', 'terminating connection because the backend connection was lost', `node ${conn.node.id} closed the connection${error ? `: ${error.message}` : ''}`));
+  /** What SHOW POOL_PROCESSES / pcp_proc_info show of this session (admin's AdminVisible). */
+  adminInfo(): AdminSessionReport | null {
+    if (!this.req || this.phase === 'ended') return null;
+    const r = this.router;
+    const b = r?.links[0]?.conn ?? null;
+    const status: AdminSessionReport['status'] =
+      this.phase !== 'relay' ? 'Connecting' : r?.busy ? 'Execute command' : r && r.status !== 'I' ? 'Idle in transaction' : 'Idle';
+    return {
+      database: this.req.database,
+      user: this.req.user,
+      connectedAt: this.startedAt,
+      idleSeconds: Math.floor((Date.now() - this.lastActivity) / 1000),
+      status,
+      backend: b ? { nodeId: b.node.id, pid: b.pid, createdAt: b.createdAt, counter: b.sessionsServed, database: this.req.database, user: this.req.user } : null,
+    };
   }
 
   // ---- cancel, idle limit, shutdown --------------------------------------------------------
 
   cancelBackend(): void {
-    if (this.backend) this.cancelBackendOf(this.backend);
-  }
-
-  private cancelBackendOf(b: BackendConn): void {
-    if (b.pid === 0) return;
-    const sockPath = socketPathOf(b.node);
-    const s = sockPath ? net.connect(sockPath) : net.connect(b.node.port, b.node.host);
-    s.on('connect', () => s.end(cancelRequest(b.pid, b.secret)));
-    s.on('error', () => s.destroy());
+    for (const l of this.router?.links ?? []) if (l.inFlight > 0) cancelOn(l.conn);
   }
 
   private resetIdleTimer(): void {
-    const limit = num(this.ctx.config, 'client_idle_limit');
+    const limit = this.phase === 'relay' ? this.settings().clientIdleLimit : num(this.ctx.config, 'client_idle_limit');
     if (limit <= 0) return;
     if (this.idleTimer) this.idleTimer.refresh();
     else {
@@ -367,7 +361,7 @@ export class Session implements BackendOwner, FrameSink {
 
   private onIdleLimit(limit: number): void {
     if (this.phase !== 'relay') return;
-    if (this.pendingReady > 0) {
+    if (this.router?.busy) {
       this.idleTimer = null;
       this.resetIdleTimer();
       return;
@@ -375,8 +369,15 @@ export class Session implements BackendOwner, FrameSink {
     this.fail(fatal('57000', 'unable to read data', `child connection forced to terminate due to client_idle_limit:${limit} is reached`));
   }
 
+  /** A standby it only read from is let go (reads move to the primary); the primary, or one mid-answer, ends the session. */
   nodeWentDown(nodeId: number, cause: string): void {
-    if (this.backend?.node.id !== nodeId) return;
+    const link = this.router?.links.find((l) => l.nodeId === nodeId);
+    if (!link) return;
+    if (this.router!.dropLink(link)) {
+      link.conn.detach();
+      link.conn.close();
+      return;
+    }
     this.fail(fatal('57P01', `terminating connection because backend node ${nodeId} was detached`, cause));
   }
 
@@ -397,7 +398,7 @@ export class Session implements BackendOwner, FrameSink {
     this.end('error');
   }
 
-  /** Client sent Terminate: give the backend back to the cache if it is clean. */
+  /** Client sent Terminate: give the backends back to the cache if they are clean. */
   private finish(): void {
     this.client.end();
     this.end();
@@ -413,12 +414,15 @@ export class Session implements BackendOwner, FrameSink {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     if (this.cancelKey) this.ctx.cancels.unregister(this.cancelKey.pid);
     this.ctx.sessions.delete(this);
-    const backend = this.backend;
-    this.backend = null;
-    if (backend) {
-      backend.detach();
-      backend.socket.resume();
-      void this.release(backend, wasRelaying && this.terminated && this.pendingReady === 0);
+    const router = this.router;
+    if (router) {
+      const clean = wasRelaying && this.terminated && !router.busy;
+      router.stop();
+      for (const l of router.links) {
+        l.conn.detach();
+        l.conn.socket.resume();
+        void this.release(l.conn, this.poolKeys[l.index]!, clean && l.inFlight === 0);
+      }
     }
     if (this.holdsSlot) {
       this.holdsSlot = false;
@@ -430,24 +434,33 @@ export class Session implements BackendOwner, FrameSink {
     }
   }
 
-  private async release(backend: BackendConn, clean: boolean): Promise<void> {
+  private async release(backend: BackendConn, key: string, clean: boolean): Promise<void> {
     const cfg = this.ctx.config;
     const keep = clean && !backend.closed && bool(cfg, 'connection_cache') && this.req !== null && isCacheableDb(this.req.database);
     if (!keep) {
       // A query still running would go on after the client left: stop it first.
-      if (this.pendingReady > 0 && !backend.closed) this.cancelBackendOf(backend);
+      if (!clean && !backend.closed) cancelOn(backend);
       backend.close();
       return;
     }
     try {
       const statements = resetStatements(cfg.reset_query_list as string[] | string, backend.txStatus);
       await backend.reset(statements, 10_000);
-      this.ctx.pool.put(this.poolKey, backend);
+      this.ctx.pool.put(key, backend);
     } catch (e) {
       this.ctx.log.debug({ err: (e as Error).message }, 'reset failed; closing backend connection');
       backend.destroy();
     }
   }
+}
+
+/** A CancelRequest for what `b` is running, on a connection of its own. */
+function cancelOn(b: BackendConn): void {
+  if (b.pid === 0) return;
+  const sockPath = socketPathOf(b.node);
+  const s = sockPath ? net.connect(sockPath) : net.connect(b.node.port, b.node.host);
+  s.on('connect', () => s.end(cancelRequest(b.pid, b.secret)));
+  s.on('error', () => s.destroy());
 }
 
 /** reset_query_list, with ABORT dropped when no transaction is open (as pgpool does). */

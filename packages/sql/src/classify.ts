@@ -160,7 +160,9 @@ function selectLike(sql: string, t: readonly Token[], text: string): StatementIn
       info.session = { kind: 'unrebuildable', reason: 'temp_table', detail: temp };
     }
   }
-  info.write = dmlMain || f.dml || f.locksRows || info.selectInto || f.writeFunction;
+  const writesItself = dmlMain || f.dml || f.locksRows || info.selectInto;
+  info.write = writesItself || f.writeFunction;
+  info.writeByFunction = f.writeFunction && !writesItself;
   return info;
 }
 
@@ -257,6 +259,8 @@ function explain(sql: string, t: readonly Token[], text: string): StatementInfo 
   info.modifyingWith = inner.modifyingWith;
   info.usesSequence = inner.usesSequence;
   info.tempTable = inner.tempTable;
+  info.writeByFunction = inner.writeByFunction;
+  info.explain = { analyze, select: inner.command === 'SELECT' };
   // plain EXPLAIN runs nothing, so only EXPLAIN ANALYZE carries the inner statement's effects
   if (analyze && inner.session !== undefined) info.session = inner.session;
   return info;
@@ -289,6 +293,7 @@ function prepare(sql: string, t: readonly Token[], text: string): StatementInfo 
   info.modifyingWith = inner.modifyingWith;
   info.usesSequence = inner.usesSequence;
   info.tempTable = inner.tempTable;
+  info.writeByFunction = inner.writeByFunction;
   info.session = { kind: 'prepare', name, text };
   return info;
 }
@@ -355,13 +360,39 @@ function copy(sql: string, t: readonly Token[], text: string): StatementInfo | n
     info.modifyingWith = inner.modifyingWith;
   }
   // COPY … TO STDOUT only reads, unless its query writes
-  info.write = !(dir === 'to' && stdio && (inner === null || !inner.write));
+  const reads = dir === 'to' && stdio;
+  info.write = !(reads && (inner === null || !inner.write));
+  info.writeByFunction = reads && inner !== null && inner.writeByFunction;
   return info;
+}
+
+// LOCK … IN <mode> MODE, numbered as PostgreSQL's lock.h numbers them
+const LOCK_MODES: Record<string, number> = {
+  'access share': 1, 'row share': 2, 'row exclusive': 3, 'share update exclusive': 4, share: 5,
+  'share row exclusive': 6, exclusive: 7, 'access exclusive': 8,
+};
+
+/** The mode of `LOCK … [IN mode MODE] [NOWAIT]`; null for words that are not a mode. */
+function lockModeOf(t: readonly Token[]): number | null {
+  let i = t.findIndex((x) => x.d === 0 && x.k === WORD && x.w === 'in');
+  if (i < 0) return 8;
+  const words: string[] = [];
+  for (i++; i < t.length && wd(t, i) !== 'mode'; i++) {
+    const w = wd(t, i);
+    if (w === undefined) return null;
+    words.push(w);
+  }
+  return LOCK_MODES[words.join(' ')] ?? null;
 }
 
 /** DDL and maintenance: always writes; looks only for temp objects and function calls. */
 function ddl(sql: string, t: readonly Token[], text: string): StatementInfo | null {
   const info = withFeatures(sql, t, text, commandTag(t), true);
+  if (t[0]!.w === 'lock') {
+    const mode = lockModeOf(t);
+    if (mode === null) return null;
+    info.lockMode = mode;
+  }
   if (t[0]!.w === 'create') {
     let i = 1;
     if (wd(t, 1) === 'or' && wd(t, 2) === 'replace') i = 3;

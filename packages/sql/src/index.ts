@@ -45,6 +45,7 @@ function freezeInfo(i: StatementInfo): void {
   if (i.session) Object.freeze(i.session);
   if (i.admin) Object.freeze(i.admin);
   if (i.copy) Object.freeze(i.copy);
+  if (i.explain) Object.freeze(i.explain);
   Object.freeze(i);
 }
 
@@ -91,6 +92,7 @@ function combine(sql: string, list: readonly StatementInfo[]): StatementInfo {
     if (rank[i.parsedBy] > rank[info.parsedBy]) info.parsedBy = i.parsedBy;
   }
   info.functions = [...functions];
+  info.writeByFunction = info.write && list.every((i) => !i.write || i.writeByFunction);
   return info;
 }
 

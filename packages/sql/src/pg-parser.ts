@@ -236,7 +236,9 @@ function classifyNode(wrapper: Node, text: string, ctx: Ctx): StatementInfo {
           info.session = { kind: 'unrebuildable', reason: 'temp_table', detail: relName(f.into.rel) };
         }
       }
-      info.write = f.dml || f.locksRows || info.selectInto || f.writeFunction;
+      const writesItself = f.dml || f.locksRows || info.selectInto;
+      info.write = writesItself || f.writeFunction;
+      info.writeByFunction = f.writeFunction && !writesItself;
       return info;
     }
     case 'InsertStmt':
@@ -257,6 +259,7 @@ function classifyNode(wrapper: Node, text: string, ctx: Ctx): StatementInfo {
       }
       const info = blankInfo(text, 'EXPLAIN', 'pg');
       copyFlags(info, inner);
+      info.explain = { analyze, select: inner.command === 'SELECT' };
       if (analyze && inner.session !== undefined) info.session = inner.session;
       return info;
     }
@@ -326,13 +329,21 @@ function classifyNode(wrapper: Node, text: string, ctx: Ctx): StatementInfo {
       const direction = n.is_from ? 'from' : 'to';
       info.copy = { direction, stdio };
       let innerWrites = false;
+      let innerByFunction = false;
       if (n.query) {
         const inner = classifyNode(n.query as Node, text, ctx);
         innerWrites = inner.write;
+        innerByFunction = inner.writeByFunction;
         info.locksRows = inner.locksRows;
         info.modifyingWith = inner.modifyingWith;
       }
       info.write = !(direction === 'to' && stdio && !innerWrites);
+      info.writeByFunction = direction === 'to' && stdio && innerByFunction;
+      return info;
+    }
+    case 'LockStmt': {
+      const info = base(text, 'LOCK TABLE', f);
+      info.lockMode = Number(n.mode ?? 8);
       return info;
     }
     case 'DeclareCursorStmt': {
@@ -374,6 +385,7 @@ function classifyNode(wrapper: Node, text: string, ctx: Ctx): StatementInfo {
 
 function copyFlags(info: StatementInfo, inner: StatementInfo): void {
   info.write = inner.write;
+  info.writeByFunction = inner.writeByFunction;
   info.functions = inner.functions;
   info.locksRows = inner.locksRows;
   info.selectInto = inner.selectInto;

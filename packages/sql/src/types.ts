@@ -50,6 +50,16 @@ export interface StatementInfo {
   copy?: { direction: 'from' | 'to'; stdio: boolean };
   /** EXECUTE's prepared-statement name: where it runs depends on where that was prepared */
   executeName?: string;
+  /**
+   * `write` is true only because of calls on the built-in write-function list: without them
+   * the statement would read. A router with its own function rules (pgpool's
+   * write_function_list, pg_proc.provolatile) judges `functions` itself.
+   */
+  writeByFunction: boolean;
+  /** LOCK: the mode as PostgreSQL numbers it, 1 (ACCESS SHARE) … 8 (ACCESS EXCLUSIVE, the default). */
+  lockMode?: number;
+  /** EXPLAIN: whether it runs the statement (ANALYZE) and whether that statement is a SELECT. */
+  explain?: { analyze: boolean; select: boolean };
   parsedBy: 'lexer' | 'pg' | 'fallback';
 }
 
@@ -64,6 +74,7 @@ export function blankInfo(text: string, command: string, parsedBy: StatementInfo
     modifyingWith: false,
     usesSequence: false,
     tempTable: false,
+    writeByFunction: false,
     parsedBy,
   };
 }

@@ -28,7 +28,9 @@ suite('SHOW POOL_* and PGPOOL SHOW/SET/RESET', () => {
 
   beforeAll(async () => {
     cluster = await startCluster({ standbys: 2 });
-    relay = await startPgrelay({ cluster, conf: { num_init_children: 4, max_pool: 2 } });
+    // Reads stay on the primary (standby weights 0): each session's load-balance node, and the
+    // nodes its connections reach, are then the same for pgrelay and pgpool-II on every run.
+    relay = await startPgrelay({ cluster, conf: { num_init_children: 4, max_pool: 2, backend_weight1: 0, backend_weight2: 0 } });
     pgpool = await startRealPgpool(relay);
   }, 60_000);
 

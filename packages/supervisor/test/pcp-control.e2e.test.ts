@@ -19,7 +19,9 @@ suite('PCP node control against pgrelay', () => {
 
   beforeAll(async () => {
     cluster = await startCluster({ standbys: 2 });
-    relay = await startPgrelay({ cluster, conf: { recovery_timeout: 2, search_primary_node_timeout: 2 } });
+    // Reads stay on the primary (standby weights 0): sessions here touch no standby, so their
+    // status stays what the PCP commands made it.
+    relay = await startPgrelay({ cluster, conf: { recovery_timeout: 2, search_primary_node_timeout: 2, backend_weight1: 0, backend_weight2: 0 } });
     env = { PCPPASSFILE: writePcppass(relay.dir, ['*:*:pcp_user:pcp_pass']) };
     tcp = ['-h', '127.0.0.1', '-p', String(relay.pcpPort), '-U', 'pcp_user', '-w'];
   }, 60_000);

@@ -15,7 +15,10 @@ beforeAll(async () => {
   cluster = await startCluster({ standbys: 1 });
   relay = await startPgrelay({
     cluster,
-    conf: { num_init_children: 64, connection_cache: 'on' },
+    // Reads go to the standby (weight 0 on the primary keeps it deterministic); a session that
+    // wrote reads its writes from the primary: the standby replays asynchronously, so a read
+    // right after a COMMIT could miss it there (as through pgpool).
+    conf: { num_init_children: 64, connection_cache: 'on', backend_weight0: 0, disable_load_balance_on_write: 'always' },
     poolPasswd: `md5_user:md5${require('node:crypto').createHash('md5').update('md5_passmd5_user').digest('hex')}\nscram_user:TEXTscram_pass\n`,
   });
 }, 120_000);

@@ -82,10 +82,23 @@ const INITDB_ARGS = [
   ...['--wal-segsize=1', '--no-sync', '--no-instructions'],
 ];
 
+/**
+ * The extension's control file, or '' when pgpool2's package is absent: part of the template's
+ * key, so a template built before the package was installed (or for another version of it,
+ * whose SQL objects would not match the new library) is not reused.
+ */
+function recoveryExtStamp(): string {
+  try {
+    return fs.readFileSync(RECOVERY_EXT, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 function templateDir(): string {
-  const recovery = fs.existsSync(RECOVERY_EXT);
+  const recoveryExt = recoveryExtStamp();
   const hash = createHash('sha256')
-    .update(JSON.stringify({ v: 1, TEMPLATE_CONF, HBA, sql: setupSql(recovery), INITDB_ARGS }))
+    .update(JSON.stringify({ v: 1, TEMPLATE_CONF, HBA, sql: setupSql(recoveryExt !== ''), INITDB_ARGS, recoveryExt }))
     .digest('hex')
     .slice(0, 12);
   return path.join(ROOT, `template-${pgVersion()}-${hash}`);

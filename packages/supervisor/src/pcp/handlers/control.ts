@@ -1,6 +1,7 @@
 /** pcp_attach_node, pcp_detach_node, pcp_promote_node, pcp_recovery_node. */
 import { cstrings, isStreamMode, nodeSlots, packet, STATUS_CODE } from '@pgrelay/pcp';
 import { atoi, pcpError, pcpFatal } from '../errors';
+import { recoveryFor, RecoveryFailure } from '../../recovery';
 import { checkDegenerate, waitForSessionsToEnd } from './degenerate';
 import { reply, type Handler, type PcpServerContext } from './types';
 
@@ -73,7 +74,14 @@ export const promoteHandler: Handler = async (ctx, body, type) => {
   return commandComplete('d');
 };
 
-export const recoveryHandler: Handler = (ctx, body) => {
+/**
+ * pcp_recovery_node: pgpool's checks, then the whole recovery before the answer (the client
+ * blocks meanwhile). A failed recovery is an ERROR with pgpool's text; the client exits 0.
+ */
+export const recoveryHandler: Handler = async (ctx, body) => {
+  // No refusal while the failover coordinator is busy (pgpool refuses only with requests still
+  // queued): follow_primary_command runs inside a failover here, and pgpool's sample
+  // follow_primary.sh calls pcp_recovery_node. The failback at the end then waits its 5 s.
   const id = atoi(cstrings(body)[0] ?? '');
   const state = ctx.sup.table.state;
   const slots = nodeSlots(state);
@@ -85,7 +93,14 @@ export const recoveryHandler: Handler = (ctx, body) => {
     throw pcpError('process recovery request failed', 'recovery request is only allowed in replication and streaming replication modes.');
   }
   if (ctx.busy.recovery) throw pcpFatal('process recovery request failed', 'pgpool-II is already processing another recovery request.');
-  if (slots[id]!.status !== 'down') throw pcpError(`node recovery failed, node id: ${id} is alive`);
-  // TODO(recovery coordinator): two-phase online recovery (pgpool_recovery, pgpool_remote_start, failback).
-  throw pcpError('node recovery failed', 'online recovery is not implemented in pgrelay yet');
+  ctx.busy.recovery = true;
+  try {
+    await recoveryFor(ctx.sup).recover(id);
+  } catch (e) {
+    if (e instanceof RecoveryFailure) throw pcpError(e.message, e.detail);
+    throw e;
+  } finally {
+    ctx.busy.recovery = false;
+  }
+  return commandComplete('c');
 };
