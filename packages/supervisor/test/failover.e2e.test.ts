@@ -210,7 +210,7 @@ describe('detection', () => {
       c.on('error', () => undefined);
       const pid = (await c.query('SELECT pg_backend_pid() AS p')).rows[0].p;
       await cluster.nodes[0]!.query('SELECT pg_terminate_backend($1)', [pid]);
-      await relay.waitForLog(/backend process failure on node 0 .* not failed over/, 10_000);
+      await relay.waitForLog(/backend process failure on node 0 .* not failed over/, 25_000);
       expect(relay.log()).not.toMatch(/starting degeneration/);
       const again = await connect(relay.port);
       expect((await again.query('SELECT 1 AS v')).rows[0].v).toBe(1);

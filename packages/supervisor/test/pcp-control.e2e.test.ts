@@ -128,11 +128,11 @@ suite('PCP node control against pgrelay', () => {
     );
   });
 
-  test('pcp_recovery_node of a down node: a failed recovery (online recovery is not implemented)', async () => {
+  test('pcp_recovery_node of a down node without recovery_user: pgpool\'s failed recovery', async () => {
     expect(await ownPcp('pcp_recovery_node', [...tcp, '-n', '2'], env)).toEqual({
       code: 0,
       stdout: '',
-      stderr: 'ERROR:  node recovery failed\nDETAIL:  online recovery is not implemented in pgrelay yet\n\n',
+      stderr: 'ERROR:  node recovery failed, unable to connect to main node: 1 \n\n',
     });
   });
 
