@@ -12,7 +12,7 @@ const path = require('node:path');
 const { startCluster, startPgrelay, pgBin } = require('../../packages/testkit/dist');
 const { runPgbench, pgEnv } = require('./lib/pgbench');
 const { startPgpool, startPgbouncer, tempDir } = require('./lib/peers');
-const { treePids, treeCpuSeconds, treeMemory, loadAverage, machineCpu } = require('./lib/procs');
+const { treePids, treeCpuSeconds, treeMemory, loadAverage, machineCpu, clkTck } = require('./lib/procs');
 const report = require('./lib/report');
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -229,6 +229,7 @@ async function runOne(row, sv, o, rep, runDir) {
   const logDir = wantLat ? fs.mkdtempSync(path.join(runDir, 'lat-')) : undefined;
   const load1 = loadAverage();
   const mc0 = machineCpu();
+  const ours0 = benchCpuSeconds();
   const cpu0 = sv.rootPid ? treeCpuSeconds(sv.rootPid) : undefined;
   let r;
   if (sv.kind === 'spread') {
@@ -251,6 +252,7 @@ async function runOne(row, sv, o, rep, runDir) {
     r = await runPgbench({ ...base, port, clients: row.clients, threads: threads(row.clients), logDir });
   }
   const mc1 = machineCpu();
+  const ours1 = benchCpuSeconds();
   const cpu1 = sv.rootPid ? treeCpuSeconds(sv.rootPid) : undefined;
   if (logDir) fs.rmSync(logDir, { recursive: true, force: true });
   const cpuSec = cpu0 !== undefined ? cpu1 - cpu0 : undefined;
@@ -274,9 +276,23 @@ async function runOne(row, sv, o, rep, runDir) {
     latSamples: r.latSamples,
     load1,
     machineBusyPct: (100 * (mc1.busy - mc0.busy)) / Math.max(1, mc1.total - mc0.total),
+    // CPU used by everything that is not this bench (other people's work on a shared box)
+    othersPct: Math.max(0, (100 * ((mc1.busy - mc0.busy) / clkTck - (ours1 - ours0))) / Math.max(1e-9, (mc1.total - mc0.total) / clkTck)),
     errors: (r.errors ?? []).join(' | '),
     args: r.args,
   };
+}
+
+let benchCluster = null;
+
+/** CPU seconds of this bench: its process tree (pgbench, poolers) and the PostgreSQL servers. */
+function benchCpuSeconds() {
+  let sec = treeCpuSeconds(process.pid);
+  for (const n of benchCluster?.nodes ?? []) {
+    const pid = n.pid();
+    if (pid) sec += treeCpuSeconds(pid);
+  }
+  return sec;
 }
 
 /** The pooler's own log (its last 256 kB), kept with the results: its temp dir goes away. */
@@ -515,11 +531,13 @@ async function main() {
   info.repeat = o.repeat;
   log(`results in ${path.relative(process.cwd(), outDir) || outDir}; ${p.rows.length} pgbench rows × ${p.variants.length} variants × ${o.repeat} × ${o.duration} s` + (p.memory ? ' + memory' : ''));
   const loads = [loadAverage()];
+  const others = [];
 
   // Enough backend connections for every pooler's cached ones at once (each keeps up to the
   // largest client count), plus the memory rows' logged-in sessions.
   const maxConn = Math.max(7 * (p.maxClients + 2) + 100, p.memory ? o.sessions + 300 : 0);
   const cluster = await startCluster({ standbys: 2, name: 'bench', pgConf: { max_connections: String(maxConn) } });
+  benchCluster = cluster;
   const stopAll = [];
   let stopping = false;
   const cleanup = async () => {
@@ -578,8 +596,9 @@ async function main() {
             runs.push(r);
             mine.push(r);
             loads.push(r.load1);
+            others.push(r.othersPct);
             report.appendCsv(csvRuns, r);
-            log(`${label} ${sv.name} #${rep}: ${r.tps?.toFixed(0) ?? 'no tps'} tps` + (r.cpuUsPerTx !== undefined ? `, ${r.cpuUsPerTx.toFixed(1)} µs cpu/tx` : '') + (r.failed || r.aborted || r.hung || r.exit !== 0 ? ` FAILED ${r.failed} aborted ${r.aborted} exit ${r.exit}${r.hung ? ' HUNG' : ''} ${r.errors}` : '') + `, load ${r.load1}`);
+            log(`${label} ${sv.name} #${rep}: ${r.tps?.toFixed(0) ?? 'no tps'} tps` + (r.cpuUsPerTx !== undefined ? `, ${r.cpuUsPerTx.toFixed(1)} µs cpu/tx` : '') + (r.failed || r.aborted || r.hung || r.exit !== 0 ? ` FAILED ${r.failed} aborted ${r.aborted} exit ${r.exit}${r.hung ? ' HUNG' : ''} ${r.errors}` : '') + `, load ${r.load1}, others ${r.othersPct.toFixed(0)}% cpu`);
           }
         }
         for (const sv of vs) {
@@ -604,6 +623,7 @@ async function main() {
             latP99Us: median(rs.map((r) => r.latP99Us)),
             load1: median(rs.map((r) => r.load1)),
             machineBusyPct: median(rs.map((r) => r.machineBusyPct)),
+            othersPct: median(rs.map((r) => r.othersPct)),
           });
         }
         rowIndex++;
@@ -650,6 +670,8 @@ async function main() {
     info.loadMin = Math.min(...loads);
     info.loadMax = Math.max(...loads);
     info.loadMedian = median(loads);
+    info.othersMedian = median(others);
+    info.othersMax = others.length ? Math.max(...others) : undefined;
     info.maxConnections = maxConn;
     report.writeCsv(path.join(outDir, 'summary.csv'), summary);
     const table = report.render({ info, summary, memory, variants: p.variants.map((v) => v.name), o, profile });

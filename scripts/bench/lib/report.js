@@ -74,7 +74,8 @@ function render({ info, summary, memory, variants, o, profile }) {
     `Machine: ${info.cpu}, ${info.cores} cores, ${info.memGb} GB, Linux ${info.kernel}; everything on this one box. ` +
       `PostgreSQL ${info.postgres}, primary + 2 streaming standbys (testkit), pgbench scale ${o.scale}, max_connections ${info.maxConnections}; ` +
       `${info.pgbouncer ?? 'PgBouncer (not run)'}; ${info.pgpool ?? 'pgpool-II (not run)'}; Node ${info.node}; pgrelay ${info.pgrelay}. ` +
-      `Load average (1 min) at the start of the runs: min ${f2(info.loadMin)}, median ${f2(info.loadMedian)}, max ${f2(info.loadMax)}.`,
+      `Load average (1 min) at the start of the runs: min ${f2(info.loadMin)}, median ${f2(info.loadMedian)}, max ${f2(info.loadMax)} (it counts the bench's own runnable backends: ≥ 128 at 128 clients)` +
+      (info.othersMedian !== undefined ? `; CPU used by other work on the box during the pgbench runs: median ${info.othersMedian.toFixed(0)}%, max ${info.othersMax.toFixed(0)}% of the machine.` : '.'),
   );
   lines.push('');
   const head = ['', ...cols.map((c) => HEAD[c] ?? c)];
