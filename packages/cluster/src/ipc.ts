@@ -8,7 +8,9 @@ export type SupervisorToWorker =
   | { t: 'cancel'; pid: number; key: number }
   | { t: 'shutdown'; mode: 'smart' | 'fast' | 'immediate' }
   /** To a retiring worker: its replacement listens now, so it may close its sockets. */
-  | { t: 'replaced' };
+  | { t: 'replaced' }
+  /** Every worker's report, answering a worker's admin_gather (SQL SHOW POOL_PROCESSES …). */
+  | { t: 'admin_gathered'; id: number; reports: AdminWorkerReport[] };
 
 export type WorkerToSupervisor =
   | { t: 'listening' }
@@ -19,7 +21,9 @@ export type WorkerToSupervisor =
   /** io: a read or write failed; connect: a new connection failed; shutdown: 57P01/57P02 seen. */
   | { t: 'backend_failure'; nodeId: number; cause: string; kind?: 'io' | 'connect' | 'shutdown' }
   | { t: 'sessions'; count: number }
-  | { t: 'retire'; reason: string };
+  | { t: 'retire'; reason: string }
+  /** A session asked for a listing of every worker's sessions (SHOW POOL_PROCESSES, POOL_POOLS). */
+  | { t: 'admin_gather'; id: number };
 
 /** A cancel key's pid carries the worker's index so any worker can route a CancelRequest. */
 export const WORKER_BITS = 8;

@@ -1,6 +1,6 @@
 /** Everything a session reads from its worker: settings, cluster state, shared pools. */
 import type { HbaRule, PasswdSecret, PgpoolConfig } from '@pgrelay/config';
-import type { ClusterState, WorkerToSupervisor } from '@pgrelay/cluster';
+import type { AdminSessionReport, ClusterState, WorkerToSupervisor } from '@pgrelay/cluster';
 import type { CancelRegistry } from './cancel-registry';
 import type { Logger } from './logger';
 import type { ConnectionPool } from './pool';
@@ -11,10 +11,14 @@ export interface SessionHandle {
   shutdown(mode: 'smart' | 'fast' | 'immediate'): void;
   /** ClusterState says this node is down: a session using it ends. */
   nodeWentDown(nodeId: number, cause: string): void;
+  /** What SHOW POOL_PROCESSES / pcp_proc_info list of it; null before login and after the end. */
+  adminInfo(): AdminSessionReport | null;
 }
 
 export interface WorkerContext {
   workerIndex: number;
+  /** Workers the supervisor runs (1: this one answers every listing alone). */
+  workerCount: number;
   config: PgpoolConfig;
   hba: HbaRule[] | null;
   passwd: Map<string, PasswdSecret>;

@@ -44,6 +44,11 @@ export class ConnectionPool {
     return this.count;
   }
 
+  /** Every idle connection with its key (for the operator's listings). */
+  *entries(): IterableIterator<[string, BackendConn]> {
+    for (const [key, list] of this.idle) for (const conn of list) yield [key, conn];
+  }
+
   take(key: string): BackendConn | undefined {
     const list = this.idle.get(key);
     while (list && list.length > 0) {

@@ -278,7 +278,7 @@ export class Session implements FrameSink, RouterHost {
     this.client.uncork();
   }
 
-  answerAdmin(statements: StatementInfo[], status: TxStatus): Buffer | null {
+  answerAdmin(statements: StatementInfo[], status: TxStatus): Buffer | Promise<Buffer> | null {
     const reply = answerAdmin(statements, this.ctx, this.adminView(), status);
     if (reply !== null) this.cachedSettings = null;
     return reply;
@@ -326,7 +326,7 @@ export class Session implements FrameSink, RouterHost {
     return this.adminSession;
   }
 
-  /** What SHOW POOL_PROCESSES / pcp_proc_info show of this session (admin's AdminVisible). */
+  /** What SHOW POOL_PROCESSES / pcp_proc_info show of this session. */
   adminInfo(): AdminSessionReport | null {
     if (!this.req || this.phase === 'ended') return null;
     const r = this.router;

@@ -52,6 +52,7 @@ export async function runWorker(): Promise<void> {
   const slots: SlotGate = remoteSlots ?? new LocalSlots(num(cfg, 'num_init_children'), num(cfg, 'reserved_connections'));
   const ctx: WorkerContext = {
     workerIndex: init.index,
+    workerCount: init.workers,
     config: cfg,
     hba: init.hba,
     passwd: new Map(init.passwd),

@@ -25,7 +25,7 @@ const state: ClusterState = {
   ],
 };
 
-const ctx = { workerIndex: 0, config, state, sessions: new Set(), pool: {} } as unknown as WorkerContext;
+const ctx = { workerIndex: 0, workerCount: 1, config, state, sessions: new Set(), pool: {} } as unknown as WorkerContext;
 const session = (): AdminSession => ({ user: 'u', database: 'd', nodeId: 0, overrides: new Map() });
 
 interface Reply {
@@ -73,18 +73,18 @@ function decode(buf: Buffer): Reply {
   return r;
 }
 
-const ask = (sql: string, s = session(), tx: 'I' | 'T' | 'E' = 'I') => {
-  const out = answerAdmin(classify(sql), ctx, s, tx);
+const ask = async (sql: string, s = session(), tx: 'I' | 'T' | 'E' = 'I') => {
+  const out = await answerAdmin(classify(sql), ctx, s, tx);
   return out === null ? null : decode(out);
 };
 
-test('ordinary SQL, and an admin command next to other statements, go to the backend', () => {
-  expect(ask('SELECT 1')).toBeNull();
-  expect(ask('SHOW POOL_NODES; SELECT 1')).toBeNull();
+test('ordinary SQL, and an admin command next to other statements, go to the backend', async () => {
+  expect(await ask('SELECT 1')).toBeNull();
+  expect(await ask('SHOW POOL_NODES; SELECT 1')).toBeNull();
 });
 
-test('SHOW POOL_NODES: pgpool-II 4.3.5 columns; weights as shares; the primary delay is 0', () => {
-  const r = ask('show pool_nodes')!;
+test('SHOW POOL_NODES: pgpool-II 4.3.5 columns; weights as shares; the primary delay is 0', async () => {
+  const r = (await ask('show pool_nodes'))!;
   expect(r.columns).toEqual([
     'node_id', 'hostname', 'port', 'status', 'pg_status', 'lb_weight', 'role', 'pg_role', 'select_cnt', 'load_balance_node',
     'replication_delay', 'replication_state', 'replication_sync_state', 'last_status_change',
@@ -97,47 +97,47 @@ test('SHOW POOL_NODES: pgpool-II 4.3.5 columns; weights as shares; the primary d
   expect([r.tag, r.ready]).toEqual(['SELECT 2', 'I']);
 });
 
-test('the reply keeps the transaction status it was asked in', () => {
-  expect(ask('SHOW POOL_VERSION', session(), 'T')).toMatchObject({ rows: [['4.3.5 (tamahomeboshi)']], ready: 'T' });
+test('the reply keeps the transaction status it was asked in', async () => {
+  expect(await ask('SHOW POOL_VERSION', session(), 'T')).toMatchObject({ rows: [['4.3.5 (tamahomeboshi)']], ready: 'T' });
 });
 
-test('SHOW POOL_PROCESSES: one row per session slot of this worker, waiting when empty', () => {
-  const r = ask('SHOW POOL_PROCESSES')!;
+test('SHOW POOL_PROCESSES: one row per session slot of this worker, waiting when empty', async () => {
+  const r = (await ask('SHOW POOL_PROCESSES'))!;
   expect(r.columns).toEqual(['pool_pid', 'start_time', 'client_connection_count', 'database', 'username', 'backend_connection_time', 'pool_counter', 'status']);
   expect(r.rows).toHaveLength(4);
   for (const row of r.rows) expect([row[0], row[3], row[7]]).toEqual([String(process.pid), '', 'Wait for connection']);
-  expect(ask('SHOW POOL_POOLS')!.rows).toHaveLength(4 * 2 * 2);
+  expect((await ask('SHOW POOL_POOLS'))!.rows).toHaveLength(4 * 2 * 2);
 });
 
-test('PGPOOL SHOW: a value with its unit, an array, a group, an unknown name', () => {
-  expect(ask('PGPOOL SHOW child_life_time')).toMatchObject({ columns: ['child_life_time'], rows: [['5min']], tag: 'SELECT 1' });
-  expect(ask('PGPOOL SHOW backend_weight')!.rows.map((r) => r.slice(0, 2))).toEqual([['backend_weight0', '1'], ['backend_weight1', '3']]);
-  expect(ask('PGPOOL SHOW backend')!.rows.map((r) => r[0])).toEqual([
+test('PGPOOL SHOW: a value with its unit, an array, a group, an unknown name', async () => {
+  expect(await ask('PGPOOL SHOW child_life_time')).toMatchObject({ columns: ['child_life_time'], rows: [['5min']], tag: 'SELECT 1' });
+  expect((await ask('PGPOOL SHOW backend_weight'))!.rows.map((r) => r.slice(0, 2))).toEqual([['backend_weight0', '1'], ['backend_weight1', '3']]);
+  expect((await ask('PGPOOL SHOW backend'))!.rows.map((r) => r[0])).toEqual([
     'backend_hostname0', 'backend_port0', 'backend_weight0', 'backend_data_directory0', 'backend_application_name0', 'backend_flag0',
     'backend_hostname1', 'backend_port1', 'backend_weight1', 'backend_data_directory1', 'backend_application_name1', 'backend_flag1',
   ]);
-  expect(ask('PGPOOL SHOW health_check_period')!.rows.map((r) => r[0])).toEqual(['health_check_period', 'health_check_period0', 'health_check_period1']);
-  expect(ask('PGPOOL SHOW sr_check_password')!.rows).toEqual([['*****']]);
-  expect(ask('PGPOOL SHOW nosuch')!.error).toMatchObject({ S: 'ERROR', C: 'XX000', M: 'config variable "nosuch" not found' });
+  expect((await ask('PGPOOL SHOW health_check_period'))!.rows.map((r) => r[0])).toEqual(['health_check_period', 'health_check_period0', 'health_check_period1']);
+  expect((await ask('PGPOOL SHOW sr_check_password'))!.rows).toEqual([['*****']]);
+  expect((await ask('PGPOOL SHOW nosuch'))!.error).toMatchObject({ S: 'ERROR', C: 'XX000', M: 'config variable "nosuch" not found' });
 });
 
-test('PGPOOL SET / RESET: session parameters only, values checked, this session only', () => {
+test('PGPOOL SET / RESET: session parameters only, values checked, this session only', async () => {
   const s = session();
-  expect(ask('PGPOOL SET client_idle_limit = 90', s)).toMatchObject({ tag: 'SET', ready: 'I' });
-  expect(ask('PGPOOL SHOW client_idle_limit', s)!.rows).toEqual([['90s']]);
-  expect(ask('PGPOOL SHOW client_idle_limit')!.rows).toEqual([['0']]);
+  expect(await ask('PGPOOL SET client_idle_limit = 90', s)).toMatchObject({ tag: 'SET', ready: 'I' });
+  expect((await ask('PGPOOL SHOW client_idle_limit', s))!.rows).toEqual([['90s']]);
+  expect((await ask('PGPOOL SHOW client_idle_limit'))!.rows).toEqual([['0']]);
   expect(s.overrides.get('client_idle_limit')).toBe(90);
-  expect(ask("PGPOOL SET client_idle_limit TO '2min'", s)).toMatchObject({ tag: 'SET' });
+  expect(await ask("PGPOOL SET client_idle_limit TO '2min'", s)).toMatchObject({ tag: 'SET' });
   expect(s.overrides.get('client_idle_limit')).toBe(120);
-  expect(ask('PGPOOL SET log_min_messages = debug1', s)).toMatchObject({ tag: 'SET' });
-  expect(ask('PGPOOL SET port = 1', s)!.error!.M).toBe('invalid Context, value for parameter "port" cannot be changed');
-  expect(ask('PGPOOL SET nosuch = 1', s)!.error!.M).toBe('unrecognized configuration parameter "nosuch"');
-  expect(ask("PGPOOL SET client_idle_limit = 'abc'", s)!.error!.M).toBe('invalid value for parameter "client_idle_limit": "abc"');
-  expect(ask('PGPOOL SET log_min_messages = loud', s)!.error!.M).toBe('invalid value for parameter "log_min_messages": "loud"');
+  expect(await ask('PGPOOL SET log_min_messages = debug1', s)).toMatchObject({ tag: 'SET' });
+  expect((await ask('PGPOOL SET port = 1', s))!.error!.M).toBe('invalid Context, value for parameter "port" cannot be changed');
+  expect((await ask('PGPOOL SET nosuch = 1', s))!.error!.M).toBe('unrecognized configuration parameter "nosuch"');
+  expect((await ask("PGPOOL SET client_idle_limit = 'abc'", s))!.error!.M).toBe('invalid value for parameter "client_idle_limit": "abc"');
+  expect((await ask('PGPOOL SET log_min_messages = loud', s))!.error!.M).toBe('invalid value for parameter "log_min_messages": "loud"');
   // 4.3.5 answers RESET of one parameter with the tag SET.
-  expect(ask('PGPOOL RESET client_idle_limit', s)).toMatchObject({ tag: 'SET' });
+  expect(await ask('PGPOOL RESET client_idle_limit', s)).toMatchObject({ tag: 'SET' });
   expect(s.overrides.has('client_idle_limit')).toBe(false);
-  expect(ask('PGPOOL RESET ALL', s)).toMatchObject({ tag: 'RESET' });
+  expect(await ask('PGPOOL RESET ALL', s)).toMatchObject({ tag: 'RESET' });
   expect(s.overrides.size).toBe(0);
-  expect(ask('PGPOOL SET port = 1', s, 'T')).toMatchObject({ ready: 'T' });
+  expect(await ask('PGPOOL SET port = 1', s, 'T')).toMatchObject({ ready: 'T' });
 });

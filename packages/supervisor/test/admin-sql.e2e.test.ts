@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { startCluster, startPgrelay, type Cluster, type Pgrelay } from '@pgrelay/testkit';
-import { run } from './helpers';
+import { connect, run } from './helpers';
 import { debianPcp, haveDebianPcp, maskTimes, startRealPgpool, writePcppass, type RealPgpool } from './pcp-tools';
 
 // scripts/setup installs pgpool2 and postgresql-15-pgpool2: without them these tests fail, they do not hide.
@@ -167,5 +167,44 @@ suite('SHOW POOL_* and PGPOOL SHOW/SET/RESET', () => {
     expect(maskTimes(ours.stdout)).toEqual(maskTimes(theirs.stdout));
     expect(ours.stderr).toEqual(theirs.stderr);
     expect(ours.stderr).toContain('ERROR:  invalid Context, value for parameter "port" cannot be changed');
+  });
+});
+
+suite('SHOW POOL_PROCESSES / POOL_POOLS / POOL_NODES with several workers', () => {
+  let cluster: Cluster;
+  let relay: Pgrelay;
+
+  beforeAll(async () => {
+    cluster = await startCluster({ standbys: 1 });
+    // rr: the supervisor deals connections to the workers in turn, so both workers hold sessions.
+    relay = await startPgrelay({ cluster, conf: { num_workers: 2, worker_scheduling: 'rr', num_init_children: 8, max_pool: 1, backend_weight1: 0 } });
+  }, 60_000);
+
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  test('every worker\'s sessions are listed, whichever worker answers', async () => {
+    const clients = await Promise.all([1, 2, 3, 4].map(() => connect(relay.port)));
+    try {
+      const pids = await Promise.all(clients.map(async (c) => (await c.query('SELECT pg_backend_pid() AS p')).rows[0].p as number));
+      for (let k = 0; k < 2; k++) {
+        // Asked twice: rr sends the two psql sessions to different workers.
+        const procs = await psql(relay.port, 'SHOW POOL_PROCESSES');
+        expect(procs.rows).toHaveLength(8);
+        // A slot holding only a cached connection says "Wait for connection", as in pgpool.
+        const inUse = procs.rows.filter((r) => r[procs.header.indexOf('status')] !== 'Wait for connection');
+        expect(inUse).toHaveLength(5); // the four clients and psql itself
+        expect(new Set(inUse.map((r) => r[0])).size).toBe(2); // in both workers
+        const pools = await psql(relay.port, 'SHOW POOL_POOLS');
+        const backendPids = pools.rows.filter((r) => r[pools.header.indexOf('pool_connected')] === '1').map((r) => Number(r[pools.header.indexOf('pool_backendpid')]));
+        for (const p of pids) expect(backendPids).toContain(p);
+      }
+      // select_cnt adds up what every worker counted.
+      const nodes = await psql(relay.port, 'SHOW POOL_NODES');
+      expect(Number(nodes.rows[0]![nodes.header.indexOf('select_cnt')])).toBeGreaterThanOrEqual(4);
+    } finally {
+      await Promise.all(clients.map((c) => c.end()));
+    }
   });
 });

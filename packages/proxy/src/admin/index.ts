@@ -11,7 +11,6 @@ import { showPool } from './show';
 
 export { handleAdminIpc } from './ipc';
 export { noteBackendError, noteSessionStart, noteStatements } from './stats';
-export type { AdminVisible } from './report';
 
 export interface AdminSession {
   user: string;
@@ -24,11 +23,17 @@ export interface AdminSession {
 
 /**
  * The complete reply (RowDescription/DataRows/CommandComplete or ErrorResponse, then
- * ReadyForQuery) when `statements` is an admin command; null when it is ordinary SQL.
+ * ReadyForQuery) when `statements` is an admin command — a promise for the listings that
+ * gather every worker's report; null when it is ordinary SQL.
  * pgpool only recognises a query that is the admin command alone; with other statements
  * around it the whole query goes to the backend (which rejects PGPOOL).
  */
-export function answerAdmin(statements: StatementInfo[], ctx: WorkerContext, session: AdminSession, txStatus: TxStatus): Buffer | null {
+export function answerAdmin(
+  statements: StatementInfo[],
+  ctx: WorkerContext,
+  session: AdminSession,
+  txStatus: TxStatus,
+): Buffer | Promise<Buffer> | null {
   if (statements.length !== 1) return null;
   const admin = statements[0]!.admin;
   if (!admin) return null;

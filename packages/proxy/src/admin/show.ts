@@ -18,12 +18,13 @@ import {
   poolStatusRows,
   type ProcessLayout,
 } from '@pgrelay/pcp';
+import type { AdminNodeCounters, AdminWorkerReport } from '@pgrelay/cluster';
 import type { BackendConfig } from '@pgrelay/config';
 import type { WorkerContext } from '../context';
 import type { AdminSession } from './index';
-import { workerReport } from './report';
+import { gatherReports } from './gather';
 import { resultSet, type TxStatus } from './result';
-import { countersOf, pushedHealthRows, workerStartedAt } from './stats';
+import { pushedHealthRows, workerStartedAt } from './stats';
 
 export const POOL_VERSION = '4.3.5 (tamahomeboshi)';
 
@@ -45,13 +46,31 @@ function healthPeriod(ctx: WorkerContext): (id: number) => number {
   return (id) => backends.find((b) => b.id === id)?.healthCheck.period ?? Number(ctx.config.health_check_period ?? 0);
 }
 
-/** The rows of SHOW <what>; undefined for a name that is not one of pgpool's reports. */
-export function showPool(what: string, ctx: WorkerContext, session: AdminSession, tx: TxStatus): Buffer | undefined {
+/** Statement counts per node summed over every worker's report. */
+function summedCounters(reports: AdminWorkerReport[]): (nodeId: number) => AdminNodeCounters | undefined {
+  const sum = new Map<number, AdminNodeCounters>();
+  for (const r of reports) {
+    for (const [id, c] of Object.entries(r.counters)) {
+      const acc = sum.get(Number(id));
+      if (!acc) sum.set(Number(id), { ...c });
+      else for (const k of Object.keys(c) as (keyof AdminNodeCounters)[]) acc[k] += c[k];
+    }
+  }
+  return (nodeId) => sum.get(nodeId);
+}
+
+/**
+ * The reply to SHOW <what>; undefined for a name that is not one of pgpool's reports. Reports
+ * that count or list what every worker serves wait for the others' reports.
+ */
+export function showPool(what: string, ctx: WorkerContext, session: AdminSession, tx: TxStatus): Buffer | Promise<Buffer> | undefined {
   switch (what) {
     case 'pool_nodes':
-      return resultSet(POOL_NODES_COLUMNS, poolNodesRows(ctx.state, { loadBalanceNode: session.nodeId, counters: countersOf }), tx);
+      return gatherReports(ctx).then((all) =>
+        resultSet(POOL_NODES_COLUMNS, poolNodesRows(ctx.state, { loadBalanceNode: session.nodeId, counters: summedCounters(all) }), tx),
+      );
     case 'pool_backend_stats':
-      return resultSet(BACKEND_STATS_COLUMNS, backendStatsRows(ctx.state, countersOf), tx);
+      return gatherReports(ctx).then((all) => resultSet(BACKEND_STATS_COLUMNS, backendStatsRows(ctx.state, summedCounters(all)), tx));
     // The supervisor pushes its health checker's rows; before any arrive no check has run and every counter is 0.
     case 'pool_health_check_stats':
       return resultSet(HEALTH_CHECK_COLUMNS, pushedHealthRows() ?? healthCheckRows(ctx.state, () => undefined, healthPeriod(ctx)), tx);
@@ -64,11 +83,10 @@ export function showPool(what: string, ctx: WorkerContext, session: AdminSession
       const rows = poolStatusRows({ config: ctx.config, state: ctx.state, statsStartedAt: workerStartedAt });
       return resultSet(POOL_STATUS_COLUMNS, rows.map((r) => [r.item, r.value, r.description]), tx);
     }
-    // This worker's sessions only: answering must not wait on the other workers.
     case 'pool_processes':
-      return resultSet(POOL_PROCESSES_COLUMNS, poolProcessesRows([workerReport(ctx)], layout(ctx)), tx);
+      return gatherReports(ctx).then((all) => resultSet(POOL_PROCESSES_COLUMNS, poolProcessesRows(all, layout(ctx)), tx));
     case 'pool_pools':
-      return resultSet(POOL_POOLS_COLUMNS, poolPoolsRows([workerReport(ctx)], layout(ctx)), tx);
+      return gatherReports(ctx).then((all) => resultSet(POOL_POOLS_COLUMNS, poolPoolsRows(all, layout(ctx)), tx));
     default:
       return undefined;
   }

@@ -51,7 +51,6 @@ export function noteBackendError(nodeId: number, severity: string): void {
   else c.error++;
 }
 
-export const countersOf = (nodeId: number): AdminNodeCounters | undefined => counters.get(nodeId);
 export const allCounters = (): Record<number, AdminNodeCounters> => Object.fromEntries(counters);
 export const acceptedSessions = (): number => accepted;
 

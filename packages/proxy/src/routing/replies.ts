@@ -93,6 +93,23 @@ export class Replies {
     return s;
   }
 
+  /**
+   * A reply pgrelay makes itself but has not got yet (a listing gathered from every worker):
+   * it holds its place, and what the client asked after it waits behind it.
+   */
+  addLocalLater(reply: Promise<Buffer>, status: TxStatus): Step {
+    const s = new Step();
+    s.status = status;
+    this.add(s);
+    void reply.then((bytes) => {
+      if (this.steps.indexOf(s) < 0) return; // the session ended meanwhile
+      s.local = bytes;
+      s.closed = true;
+      this.finishHead();
+    });
+    return s;
+  }
+
   /** Bytes pgrelay adds in front of a step's answer (notice_per_node_statement). */
   prefix(step: Step, bytes: Buffer): void {
     if (step === this.steps[0]) this.sink.toClient(bytes);

@@ -46,7 +46,7 @@ export interface RouterHost {
   beginBatch(): void;
   endBatch(): void;
   /** SHOW POOL_* / PGPOOL …: the complete reply, or null for ordinary SQL. */
-  answerAdmin(statements: StatementInfo[], status: TxStatus): Buffer | null;
+  answerAdmin(statements: StatementInfo[], status: TxStatus): Buffer | Promise<Buffer> | null;
   /** A simple Query went out (its session effects wait for `ready`). */
   sentQuery(statements: readonly StatementInfo[]): void;
   sentParse(name: string, text: string, body: Buffer): void;
@@ -197,7 +197,8 @@ export class Router implements LinkEvents, ReplySink {
       const reply = this.host.answerAdmin(list, this.status);
       if (reply !== null) {
         this.closeOpen();
-        this.replies.addLocal(reply, this.status);
+        if (Buffer.isBuffer(reply)) this.replies.addLocal(reply, this.status);
+        else this.replies.addLocalLater(reply, this.status);
         this.view.session = this.host.settings(); // PGPOOL SET may have changed them
         return;
       }

@@ -5,7 +5,7 @@ import { describeTarget, listenTargets } from '@pgrelay/proxy';
 import type { SupervisorContext } from '../context';
 import { PcpClientConnection } from './connection';
 import { shareHealthStats } from './health-stats';
-import { WorkerReports } from './worker-reports';
+import { answerWorkerGathers, WorkerReports } from './worker-reports';
 
 export interface PcpServer {
   close(): Promise<void>;
@@ -17,6 +17,7 @@ export async function startPcp(ctx: SupervisorContext): Promise<PcpServer> {
   const addresses = Array.isArray(cfg.pcp_listen_addresses) ? cfg.pcp_listen_addresses.join(',') : String(cfg.pcp_listen_addresses ?? '');
   const dirs = (cfg.pcp_socket_dirs as string[] | undefined) ?? [String(cfg.pcp_socket_dir ?? '/tmp')];
   const reports = new WorkerReports(ctx);
+  const stopAnswering = answerWorkerGathers(ctx, reports);
   const server = { sup: ctx, reports, busy: { recovery: false }, pid: process.pid };
   const sockets = new Set<net.Socket>();
   const servers: net.Server[] = [];
@@ -39,6 +40,7 @@ export async function startPcp(ctx: SupervisorContext): Promise<PcpServer> {
     } catch (e) {
       ctx.log.fatal({ err: (e as Error).message }, `could not listen for PCP on ${describeTarget(target)}: ${(e as Error).message}`);
       for (const s of servers) s.close();
+      stopAnswering();
       reports.close();
       throw e;
     }
@@ -58,6 +60,7 @@ export async function startPcp(ctx: SupervisorContext): Promise<PcpServer> {
     close: async () => {
       process.off('exit', unlinkSockets);
       stopSharing();
+      stopAnswering();
       reports.close();
       for (const s of sockets) s.destroy();
       await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));

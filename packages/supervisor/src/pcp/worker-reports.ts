@@ -3,7 +3,7 @@
  * pcp_proc_count / pcp_proc_info. A worker that does not answer in time is left out
  * rather than holding the operator's command.
  */
-import type { AdminWorkerReport, WorkerAdminReply } from '@pgrelay/cluster';
+import type { AdminWorkerReport, SupervisorToWorker, WorkerAdminReply, WorkerToSupervisor } from '@pgrelay/cluster';
 import type { SupervisorContext } from '../context';
 
 const TIMEOUT_MS = 2000;
@@ -46,4 +46,19 @@ export class WorkerReports {
   close(): void {
     this.unsubscribe();
   }
+}
+
+/**
+ * A worker answering SQL SHOW POOL_PROCESSES / POOL_POOLS / POOL_NODES asks for every worker's
+ * report (admin_gather); it gets them as pcp_proc_info would. Returns the unsubscribe.
+ */
+export function answerWorkerGathers(ctx: SupervisorContext, reports: WorkerReports): () => void {
+  return ctx.onWorkerMessage((worker, m) => {
+    if (m.t !== 'admin_gather') return;
+    const { id } = m as Extract<WorkerToSupervisor, { t: 'admin_gather' }>;
+    void reports.collect().then((all) => {
+      const reply: SupervisorToWorker = { t: 'admin_gathered', id, reports: all };
+      ctx.workers.sendTo(worker, reply);
+    });
+  });
 }
