@@ -10,7 +10,8 @@ export type SupervisorToWorker =
   /** To a retiring worker: its replacement listens now, so it may close its sockets. */
   | { t: 'replaced' }
   /** Every worker's report, answering a worker's admin_gather (SQL SHOW POOL_PROCESSES …). */
-  | { t: 'admin_gathered'; id: number; reports: AdminWorkerReport[] };
+  | { t: 'admin_gathered'; id: number; reports: AdminWorkerReport[] }
+  | SupervisorRecoveryGate;
 
 export type WorkerToSupervisor =
   | { t: 'listening' }
@@ -18,12 +19,17 @@ export type WorkerToSupervisor =
   | { t: 'release' }
   | { t: 'cancel'; pid: number; key: number }
   | { t: 'node_connected'; nodeId: number }
-  /** io: a read or write failed; connect: a new connection failed; shutdown: 57P01/57P02 seen. */
-  | { t: 'backend_failure'; nodeId: number; cause: string; kind?: 'io' | 'connect' | 'shutdown' }
+  /**
+   * io: a read or write failed; connect: a new connection failed; shutdown: 57P01/57P02 seen;
+   * mismatch: native replication, the node answered a statement differently from the
+   * majority (replication_stop_on_mismatch / failover_if_affected_tuples_mismatch).
+   */
+  | { t: 'backend_failure'; nodeId: number; cause: string; kind?: 'io' | 'connect' | 'shutdown' | 'mismatch' }
   | { t: 'sessions'; count: number }
   | { t: 'retire'; reason: string }
   /** A session asked for a listing of every worker's sessions (SHOW POOL_PROCESSES, POOL_POOLS). */
-  | { t: 'admin_gather'; id: number };
+  | { t: 'admin_gather'; id: number }
+  | WorkerRecoveryGateState;
 
 /** A cancel key's pid carries the worker's index so any worker can route a CancelRequest. */
 export const WORKER_BITS = 8;

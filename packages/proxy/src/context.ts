@@ -2,6 +2,7 @@
 import type { HbaRule, PasswdSecret, PgpoolConfig } from '@pgrelay/config';
 import type { AdminSessionReport, ClusterState, WorkerToSupervisor } from '@pgrelay/cluster';
 import type { CancelRegistry } from './cancel-registry';
+import type { ClientError } from './errors';
 import type { Logger } from './logger';
 import type { ConnectionPool } from './pool';
 import type { SlotGate } from './slots';
@@ -13,6 +14,10 @@ export interface SessionHandle {
   nodeWentDown(nodeId: number, cause: string): void;
   /** What SHOW POOL_PROCESSES / pcp_proc_info list of it; null before login and after the end. */
   adminInfo(): AdminSessionReport | null;
+  /** Unix ms since which the client is idle; null while it logs in or a query runs (recovery-gate.ts). */
+  recoveryIdleSince(): number | null;
+  /** Online recovery's 2nd stage ends the session with this error. */
+  endForRecovery(err: ClientError): void;
 }
 
 export interface WorkerContext {

@@ -13,15 +13,7 @@
 import type net from 'node:net';
 import type { SupervisorRecoveryGate, WorkerRecoveryGateState } from '@pgrelay/cluster';
 import type { WorkerContext } from './context';
-import { fatal, type ClientError } from './errors';
-
-/** What the gate asks of a session (Session implements it). */
-export interface GateSession {
-  /** Unix ms since which the client is idle; null while it logs in or a query runs. */
-  recoveryIdleSince(): number | null;
-  /** Ends the session with this error (pgpool's 57000 messages). */
-  endForRecovery(err: ClientError): void;
-}
+import { fatal } from './errors';
 
 /** Timestamps decide idleness; the tick only bounds how late a cut comes. */
 const TICK_MS = 100;
@@ -103,8 +95,7 @@ export class RecoveryGate {
     const h = this.holding;
     if (!h || h.idleLimit === 0) return;
     const now = Date.now();
-    for (const s of [...this.ctx.sessions] as unknown as Partial<GateSession>[]) {
-      if (typeof s.recoveryIdleSince !== 'function' || typeof s.endForRecovery !== 'function') continue;
+    for (const s of [...this.ctx.sessions]) {
       const since = s.recoveryIdleSince();
       if (since === null) {
         this.busySeen.set(s, now);

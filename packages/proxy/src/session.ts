@@ -343,6 +343,16 @@ export class Session implements FrameSink, RouterHost {
     };
   }
 
+  // ---- online recovery's gate (recovery-gate.ts) ---------------------------------------------
+
+  recoveryIdleSince(): number | null {
+    return this.phase === 'relay' && !this.router?.busy ? this.lastActivity : null;
+  }
+
+  endForRecovery(err: ClientError): void {
+    this.fail(err);
+  }
+
   // ---- cancel, idle limit, shutdown --------------------------------------------------------
 
   cancelBackend(): void {

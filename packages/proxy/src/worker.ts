@@ -16,6 +16,7 @@ import { createLogger, pinoLevelOf } from './logger';
 import { ConnectionPool, type PoolLimits } from './pool';
 import { Session } from './session';
 import { SessionSet } from './lifetime';
+import { RecoveryGate } from './recovery-gate';
 import { LocalSlots, RemoteSlots, type SlotGate } from './slots';
 
 export interface WorkerInit {
@@ -94,7 +95,9 @@ export async function runWorker(): Promise<void> {
   await initPgParser().catch((e: Error) => log.warn({ err: e.message }, 'SQL parser failed to load; statements the lexer cannot read go to the primary'));
 
   const servers: net.Server[] = [];
+  const gate = new RecoveryGate(ctx, (socket) => new Session(ctx, socket), send);
   process.on('message', (m: SupervisorToWorker | { t: 'init' }) => {
+    if (gate.handle(m)) return;
     switch (m.t) {
       case 'state': {
         const before = ctx.state;
@@ -135,6 +138,7 @@ export async function runWorker(): Promise<void> {
   function shutdown(mode: 'smart' | 'fast' | 'immediate'): void {
     ctx.draining = true;
     for (const s of servers) s.close();
+    gate.stop();
     if (mode === 'immediate') process.exit(0);
     for (const s of [...ctx.sessions]) s.shutdown(mode);
     exitWhenIdle();
@@ -145,7 +149,7 @@ export async function runWorker(): Promise<void> {
       socket.destroy();
       return;
     }
-    new Session(ctx, socket);
+    if (gate.admit(socket)) new Session(ctx, socket);
   };
   for (const target of listenTargets(str(cfg, 'listen_addresses'), num(cfg, 'port'), (cfg.unix_socket_directories as string[]) ?? [])) {
     const server = net.createServer({ noDelay: true }, onConnection);
