@@ -17,6 +17,12 @@ export interface NodeState {
   lastStatusChange: number;
   /** Replication lag in bytes, when measured. */
   replicationDelay: number;
+  /**
+   * pg_stat_replication.state / sync_state on the primary for this standby's
+   * backend_application_name (sr check); absent until checked, as in pgpool.
+   */
+  replicationState?: string;
+  replicationSyncState?: string;
 }
 
 export interface ClusterState {

@@ -72,6 +72,15 @@ export class NodeTable {
     this.broadcast(this.state);
   }
 
+  setReplication(id: number, state: string, syncState: string): void {
+    const n = this.node(id);
+    if (!n || (n.replicationState === state && n.replicationSyncState === syncState)) return;
+    n.replicationState = state;
+    n.replicationSyncState = syncState;
+    this.state.version++;
+    this.broadcast(this.state);
+  }
+
   private commit(): void {
     const s = this.state;
     s.mainId = mainNodeId(s.nodes);

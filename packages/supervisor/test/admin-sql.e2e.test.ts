@@ -208,3 +208,43 @@ suite('SHOW POOL_PROCESSES / POOL_POOLS / POOL_NODES with several workers', () =
     }
   });
 });
+
+suite('replication_state / replication_sync_state from the sr check', () => {
+  let cluster: Cluster;
+  let relay: Pgrelay;
+  let pgpool: RealPgpool;
+
+  beforeAll(async () => {
+    cluster = await startCluster({ standbys: 2 });
+    // testkit names each standby node<N> in primary_conninfo and backend_application_name<N>.
+    relay = await startPgrelay({ cluster, conf: { sr_check_period: 1, num_init_children: 4 } });
+    pgpool = await startRealPgpool(relay);
+  }, 60_000);
+
+  afterAll(async () => {
+    await pgpool?.stop();
+    await cluster?.stop();
+  });
+
+  test('SHOW POOL_NODES and pcp_node_info show pg_stat_replication\'s state as pgpool-II does', async () => {
+    const cols = ['node_id', 'role', 'replication_state', 'replication_sync_state'];
+    const pick = (t: { header: string[]; rows: string[][] }) => t.rows.map((r) => cols.map((c) => r[t.header.indexOf(c)]));
+    const expected = [['0', 'primary', '', ''], ['1', 'standby', 'streaming', 'async'], ['2', 'standby', 'streaming', 'async']];
+    let ours: string[][] = [];
+    let theirs: string[][] = [];
+    for (let i = 0; i < 50; i++) {
+      ours = pick(await psql(relay.port, 'SHOW POOL_NODES'));
+      theirs = pick(await psql(pgpool.port, 'SHOW POOL_NODES'));
+      if (JSON.stringify([ours, theirs]) === JSON.stringify([expected, expected])) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect({ ours, theirs }).toEqual({ ours: expected, theirs: expected });
+    const env = { PCPPASSFILE: writePcppass(relay.dir, ['*:*:pcp_user:pcp_pass']) };
+    const args = (port: number) => ['-h', '127.0.0.1', '-p', String(port), '-U', 'pcp_user', '-w', '-n', '1', '-v'];
+    const field = (out: string, name: string) => out.split('\n').find((l) => l.startsWith(name))?.split(':')[1]?.trim();
+    const mine = (await debianPcp('pcp_node_info', args(relay.pcpPort), env)).stdout;
+    const real = (await debianPcp('pcp_node_info', args(pgpool.pcpPort), env)).stdout;
+    for (const f of ['Replication State', 'Replication Sync State']) expect([f, field(mine, f)]).toEqual([f, field(real, f)]);
+    expect(field(mine, 'Replication State')).toBe('streaming');
+  });
+});

@@ -20,6 +20,7 @@ export interface SrCheck {
 const PRIMARY_LSN = 'SELECT pg_catalog.pg_current_wal_lsn()';
 const STANDBY_LSN = 'SELECT pg_catalog.pg_last_wal_replay_lsn()';
 const REPLAY_LAG = 'SELECT application_name, (EXTRACT(EPOCH FROM replay_lag) * 1000000)::bigint FROM pg_catalog.pg_stat_replication';
+const REPLICATION_STATE = 'SELECT application_name, state, sync_state FROM pg_catalog.pg_stat_replication';
 
 function lagSettings(cfg: PgpoolConfig): LagSettings {
   return {
@@ -96,12 +97,34 @@ export function startSrCheck(ctx: SupervisorContext): SrCheck {
       return;
     }
     if (stopped) return;
+    await readReplicationStates(c, primaryConfig, standbys.map((n) => backends.find((b) => b.id === n.id)).filter((b): b is BackendConfig => !!b));
+    if (stopped) return;
     for (const r of reports) {
       ctx.table.setDelay(r.nodeId, r.lag);
       const line = standbyDelayLine(r, primary.id, s);
       if (line) ctx.log.log({ node: r.nodeId, lag: r.lag }, line);
     }
     for (const line of transitions(reports, over, s)) ctx.log.log(line);
+  }
+
+  /**
+   * Standbys named by backend_application_name get the primary's view of their replication
+   * (SHOW POOL_NODES, pcp_node_info): pgpool 4.3 does the same, and shows nothing without the name.
+   */
+  async function readReplicationStates(c: CheckConnections, primaryConfig: BackendConfig, standbys: BackendConfig[]): Promise<void> {
+    const named = standbys.filter((b) => (b.application_name ?? '') !== '');
+    if (named.length === 0) return;
+    let rows: (string | null)[][];
+    try {
+      rows = await c.query(primaryConfig, REPLICATION_STATE);
+    } catch (e) {
+      ctx.log.log({ node: primaryConfig.id, err: (e as Error).message }, `sr check could not read pg_stat_replication on node ${primaryConfig.id}: ${(e as Error).message}`);
+      return;
+    }
+    for (const b of named) {
+      const row = rows.find((r) => r[0] === b.application_name);
+      ctx.table.setReplication(b.id, row?.[1] ?? '', row?.[2] ?? '');
+    }
   }
 
   schedule();
