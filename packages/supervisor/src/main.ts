@@ -155,6 +155,7 @@ export async function runSupervisor(opts: CliOptions): Promise<void> {
     srCheck.reconfigure();
     health.reconfigure();
     workers!.broadcast({ t: 'config', config: merged, hba: files.hba, passwd: [...files.passwd] });
+    table.setWeights(merged.backends as BackendConfig[]);
     log.log('configuration reloaded');
   }
 

@@ -7,9 +7,15 @@ import { mainNodeId, type ClusterState, type NodeRole, type NodeState, type Node
 import type { Logger } from '@pgrelay/proxy';
 import { statusFilePath, writeStatusFile } from './status-file';
 
+/** backend_weightN as shares of their sum, which is what sessions and SHOW POOL_NODES use. */
+function weightShares(backends: BackendConfig[]): Map<number, number> {
+  const total = backends.reduce((s, b) => s + b.weight, 0);
+  return new Map(backends.map((b) => [b.id, total > 0 ? b.weight / total : 0]));
+}
+
 export function initialState(config: PgpoolConfig, saved: ('up' | 'down' | 'unused')[] | undefined): ClusterState {
   const backends = config.backends as BackendConfig[];
-  const total = backends.reduce((s, b) => s + b.weight, 0);
+  const shares = weightShares(backends);
   const now = Date.now();
   const nodes: NodeState[] = backends.map((b) => ({
     id: b.id,
@@ -17,7 +23,7 @@ export function initialState(config: PgpoolConfig, saved: ('up' | 'down' | 'unus
     port: b.port,
     status: (saved?.[b.id] === 'down' ? 'down' : 'waiting') as NodeStatus,
     role: 'unknown' as NodeRole,
-    weight: total > 0 ? b.weight / total : 0,
+    weight: shares.get(b.id)!,
     lastStatusChange: now,
     replicationDelay: 0,
   }));
@@ -68,6 +74,22 @@ export class NodeTable {
     const n = this.node(id);
     if (!n || n.replicationDelay === delay) return;
     n.replicationDelay = delay;
+    this.state.version++;
+    this.broadcast(this.state);
+  }
+
+  /** A reload changed backend_weightN: new sessions balance by the new shares. */
+  setWeights(backends: BackendConfig[]): void {
+    const shares = weightShares(backends);
+    let changed = false;
+    for (const n of this.state.nodes) {
+      const w = shares.get(n.id);
+      if (w === undefined || w === n.weight) continue;
+      this.log.log({ node: n.id, from: n.weight, to: w }, `node ${n.id} load balance weight changed from ${n.weight.toFixed(6)} to ${w.toFixed(6)} (reload)`);
+      n.weight = w;
+      changed = true;
+    }
+    if (!changed) return;
     this.state.version++;
     this.broadcast(this.state);
   }

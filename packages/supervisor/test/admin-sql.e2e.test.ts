@@ -207,6 +207,18 @@ suite('SHOW POOL_PROCESSES / POOL_POOLS / POOL_NODES with several workers', () =
       await Promise.all(clients.map((c) => c.end()));
     }
   });
+
+  test('a reload that changes backend_weight changes the shares in SHOW POOL_NODES (the ClusterState sessions balance by)', async () => {
+    const lb = async () => {
+      const t = await psql(relay.port, 'SHOW POOL_NODES');
+      return t.rows.map((r) => r[t.header.indexOf('lb_weight')]);
+    };
+    expect(await lb()).toEqual(['1.000000', '0.000000']);
+    fs.appendFileSync(relay.confPath, '\nbackend_weight1 = 3\n');
+    process.kill(relay.pid, 'SIGHUP');
+    await relay.waitForLog(/node 1 load balance weight changed from 0\.000000 to 0\.750000 \(reload\)/, 10_000);
+    expect(await lb()).toEqual(['0.250000', '0.750000']);
+  });
 });
 
 suite('replication_state / replication_sync_state from the sr check', () => {

@@ -20,7 +20,7 @@ function of(nodeId: number): AdminNodeCounters {
   return c;
 }
 
-const DDL = /^(CREATE|ALTER|DROP|TRUNCATE|COMMENT|GRANT|REVOKE|REINDEX|CLUSTER|SECURITY LABEL|REFRESH)\b/i;
+const DDL = /^(CREATE|ALTER|DROP|TRUNCATE|COMMENT|GRANT|REVOKE|REINDEX|CLUSTER|SECURITY LABEL|REFRESH)\b/;
 
 /** A client session was accepted. */
 export function noteSessionStart(): void {
@@ -32,7 +32,8 @@ export function noteStatements(nodeId: number, statements: readonly StatementInf
   if (nodeId < 0) return;
   const c = of(nodeId);
   for (const s of statements) {
-    const cmd = s.command.toUpperCase();
+    // StatementInfo.command is a command tag, upper case already (sql/command-tag.ts)
+    const cmd = s.command;
     if (cmd === 'SELECT' && !s.selectInto) c.select++;
     else if (cmd === 'INSERT') c.insert++;
     else if (cmd === 'UPDATE') c.update++;
