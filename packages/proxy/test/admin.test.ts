@@ -3,6 +3,7 @@ import { parseConfigText } from '@pgrelay/config';
 import type { ClusterState } from '@pgrelay/cluster';
 import { classify } from '@pgrelay/sql';
 import { answerAdmin, type AdminSession } from '../src/admin';
+import { ConnectionPool } from '../src/pool';
 import type { WorkerContext } from '../src/context';
 
 const config = parseConfigText(
@@ -25,7 +26,7 @@ const state: ClusterState = {
   ],
 };
 
-const ctx = { workerIndex: 0, workerCount: 1, config, state, sessions: new Set(), pool: {} } as unknown as WorkerContext;
+const ctx = { workerIndex: 0, workerCount: 1, config, state, sessions: new Set(), pool: new ConnectionPool({ maxIdle: 0, lifeTimeSec: 0 }) } as unknown as WorkerContext;
 const session = (): AdminSession => ({ user: 'u', database: 'd', nodeId: 0, overrides: new Map() });
 
 interface Reply {
