@@ -15,7 +15,7 @@ import {
   parseUnlisten,
 } from './session-effects';
 import { parseTx } from './tx';
-import { StatementInfo, blankInfo } from './types';
+import { StatementInfo, blankInfo, copyRoutingFacts } from './types';
 
 /**
  * The lexer's classifier: decides from tokens alone, and returns null whenever the
@@ -252,14 +252,7 @@ function explain(sql: string, t: readonly Token[], text: string): StatementInfo 
   const inner = classifyRange(sql, innerTokens, text);
   if (inner === null || !EXPLAINABLE.test(inner.command)) return null;
   const info = blankInfo(text, 'EXPLAIN', 'lexer');
-  info.write = inner.write;
-  info.functions = inner.functions;
-  info.locksRows = inner.locksRows;
-  info.selectInto = inner.selectInto;
-  info.modifyingWith = inner.modifyingWith;
-  info.usesSequence = inner.usesSequence;
-  info.tempTable = inner.tempTable;
-  info.writeByFunction = inner.writeByFunction;
+  copyRoutingFacts(info, inner);
   info.explain = { analyze, select: inner.command === 'SELECT' };
   // plain EXPLAIN runs nothing, so only EXPLAIN ANALYZE carries the inner statement's effects
   if (analyze && inner.session !== undefined) info.session = inner.session;
@@ -286,14 +279,7 @@ function prepare(sql: string, t: readonly Token[], text: string): StatementInfo 
   if (inner === null || !QUERY.test(inner.command)) return null;
   const info = blankInfo(text, 'PREPARE', 'lexer');
   // pgpool-II routes PREPARE like the statement it prepares
-  info.write = inner.write;
-  info.functions = inner.functions;
-  info.locksRows = inner.locksRows;
-  info.selectInto = inner.selectInto;
-  info.modifyingWith = inner.modifyingWith;
-  info.usesSequence = inner.usesSequence;
-  info.tempTable = inner.tempTable;
-  info.writeByFunction = inner.writeByFunction;
+  copyRoutingFacts(info, inner);
   info.session = { kind: 'prepare', name, text };
   return info;
 }

@@ -14,7 +14,7 @@ import {
 } from './session-effects';
 import { getStandardStrings } from './settings';
 import type { TxModes } from './tx';
-import { IsolationLevel, SessionEffect, StatementInfo, TxInfo, blankInfo } from './types';
+import { IsolationLevel, SessionEffect, StatementInfo, TxInfo, blankInfo, copyRoutingFacts } from './types';
 
 /**
  * The slow, certain path: PostgreSQL's own parser (libpg-query, WASM) and a walk over its
@@ -46,8 +46,16 @@ export function isPgParserReady(): boolean {
 // The AST is plain JSON; these accessors keep the walk readable without typing every node.
 type Node = Record<string, any>;
 
-/** Classifies every statement in `sql`; null when the parser is not loaded or `sql` does not parse. */
-export function classifyWithPg(sql: string): StatementInfo[] | null {
+interface ParsedStatement {
+  node: Node;
+  /** The statement's own text, trimmed, without its semicolon. */
+  text: string;
+  /** Where it ends in `sql` (UTF-16 index). */
+  end: number;
+}
+
+/** PostgreSQL's split of `sql` into statements; null when the parser is not loaded or `sql` does not parse. */
+function parseStatements(sql: string): { statements: ParsedStatement[]; pos: Positions } | null {
   if (!ready) return null;
   let result: { stmts?: Node[] };
   try {
@@ -56,36 +64,29 @@ export function classifyWithPg(sql: string): StatementInfo[] | null {
     return null;
   }
   const pos = positions(sql);
-  const out: StatementInfo[] = [];
+  const statements = (result.stmts ?? []).map((raw) => {
+    const from = pos.toChar(raw.stmt_location ?? 0);
+    const end = raw.stmt_len ? pos.toChar((raw.stmt_location ?? 0) + raw.stmt_len) : sql.length;
+    return { node: raw.stmt as Node, text: stripSemicolon(sql.slice(from, end).trim()), end };
+  });
+  return { statements, pos };
+}
+
+/** Classifies every statement in `sql`; null when the parser is not loaded or `sql` does not parse. */
+export function classifyWithPg(sql: string): StatementInfo[] | null {
+  const parsed = parseStatements(sql);
+  if (parsed === null) return null;
   try {
-    for (const raw of result.stmts ?? []) {
-      const from = pos.toChar(raw.stmt_location ?? 0);
-      const to = raw.stmt_len ? pos.toChar((raw.stmt_location ?? 0) + raw.stmt_len) : sql.length;
-      const text = stripSemicolon(sql.slice(from, to).trim());
-      out.push(classifyNode(raw.stmt as Node, text, { sql, pos, end: to }));
-    }
+    return parsed.statements.map((st) => classifyNode(st.node, st.text, { sql, pos: parsed.pos, end: st.end }));
   } catch {
     // an AST deeper than the JavaScript stack, or a node shape this walk did not expect
     return null;
   }
-  return out;
 }
 
 /** Statement texts as PostgreSQL splits them; null when the parser is not loaded or `sql` does not parse. */
 export function splitWithPg(sql: string): string[] | null {
-  if (!ready) return null;
-  let result: { stmts?: Node[] };
-  try {
-    result = parseSync(sql) as { stmts?: Node[] };
-  } catch {
-    return null;
-  }
-  const pos = positions(sql);
-  return (result.stmts ?? []).map((raw) => {
-    const from = pos.toChar(raw.stmt_location ?? 0);
-    const to = raw.stmt_len ? pos.toChar((raw.stmt_location ?? 0) + raw.stmt_len) : sql.length;
-    return stripSemicolon(sql.slice(from, to).trim());
-  });
+  return parseStatements(sql)?.statements.map((st) => st.text) ?? null;
 }
 
 function stripSemicolon(s: string): string {
@@ -93,7 +94,11 @@ function stripSemicolon(s: string): string {
 }
 
 /** libpg-query reports UTF-8 byte offsets; JavaScript strings index UTF-16 units. */
-function positions(sql: string): { toChar(byte: number): number } {
+interface Positions {
+  toChar(byte: number): number;
+}
+
+function positions(sql: string): Positions {
   // eslint-disable-next-line no-control-regex
   if (!/[^\x00-\x7f]/.test(sql)) return { toChar: (b) => b };
   const buf = Buffer.from(sql, 'utf8');
@@ -102,7 +107,7 @@ function positions(sql: string): { toChar(byte: number): number } {
 
 interface Ctx {
   sql: string;
-  pos: { toChar(byte: number): number };
+  pos: Positions;
   end: number; // char offset where the statement ends
 }
 
@@ -258,7 +263,7 @@ function classifyNode(wrapper: Node, text: string, ctx: Ctx): StatementInfo {
         if (d && (d.defname === 'analyze' || d.defname === 'analyse')) analyze = defBool(d.arg);
       }
       const info = blankInfo(text, 'EXPLAIN', 'pg');
-      copyFlags(info, inner);
+      copyRoutingFacts(info, inner);
       info.explain = { analyze, select: inner.command === 'SELECT' };
       if (analyze && inner.session !== undefined) info.session = inner.session;
       return info;
@@ -266,7 +271,7 @@ function classifyNode(wrapper: Node, text: string, ctx: Ctx): StatementInfo {
     case 'PrepareStmt': {
       const inner = classifyNode(n.query as Node, text, ctx);
       const info = blankInfo(text, 'PREPARE', 'pg');
-      copyFlags(info, inner);
+      copyRoutingFacts(info, inner);
       info.session = { kind: 'prepare', name: String(n.name), text };
       return info;
     }
@@ -383,16 +388,6 @@ function classifyNode(wrapper: Node, text: string, ctx: Ctx): StatementInfo {
   return base(text, tagFromText(text), f);
 }
 
-function copyFlags(info: StatementInfo, inner: StatementInfo): void {
-  info.write = inner.write;
-  info.writeByFunction = inner.writeByFunction;
-  info.functions = inner.functions;
-  info.locksRows = inner.locksRows;
-  info.selectInto = inner.selectInto;
-  info.modifyingWith = inner.modifyingWith;
-  info.usesSequence = inner.usesSequence;
-  info.tempTable = inner.tempTable;
-}
 
 /** defGetBoolean: no argument means true. */
 function defBool(arg: Node | undefined): boolean {

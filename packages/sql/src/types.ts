@@ -63,6 +63,21 @@ export interface StatementInfo {
   parsedBy: 'lexer' | 'pg' | 'fallback';
 }
 
+/**
+ * What routing reads of a statement that wraps another (EXPLAIN ANALYZE, PREPARE … AS): it is
+ * routed like the statement inside, so it takes that statement's facts.
+ */
+export function copyRoutingFacts(info: StatementInfo, inner: StatementInfo): void {
+  info.write = inner.write;
+  info.writeByFunction = inner.writeByFunction;
+  info.functions = inner.functions;
+  info.locksRows = inner.locksRows;
+  info.selectInto = inner.selectInto;
+  info.modifyingWith = inner.modifyingWith;
+  info.usesSequence = inner.usesSequence;
+  info.tempTable = inner.tempTable;
+}
+
 export function blankInfo(text: string, command: string, parsedBy: StatementInfo['parsedBy']): StatementInfo {
   return {
     text,
