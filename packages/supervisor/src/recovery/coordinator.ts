@@ -2,7 +2,7 @@
  * Online recovery (pcp_recovery_node), in pgpool's order (pgpool-compat.md §9):
  *   streaming: 1st stage (the script rebuilds the node while clients keep working),
  *              pgpool_remote_start, wait for the postmaster, failback;
- *   native replication / snapshot isolation, and streaming with the test switch: CHECKPOINT,
+ *   native replication / snapshot isolation: CHECKPOINT,
  *              1st stage, then the 2nd stage behind the session gate — no new session, wait
  *              for the open ones to end, CHECKPOINT, 2nd stage script, remote start, wait,
  *              failback — and only then the waiting clients go in.
@@ -32,11 +32,6 @@ export interface RecoveryDeps {
   login(database: string): RecoveryLogin;
   failback(id: number, cause: string): Promise<{ ok: boolean; error?: string }>;
   gate: SessionGate;
-  /**
-   * Runs the native-replication 2nd stage in streaming mode too. Native replication does not
-   * exist in pgrelay yet; this lets the gate be exercised end to end meanwhile.
-   */
-  secondStageInStreaming: boolean;
 }
 
 export interface RecoveryResult {
@@ -63,7 +58,7 @@ export class RecoveryCoordinator {
     if (status !== 'down') throw new RecoveryFailure(`node recovery failed, node id: ${id} is alive`);
 
     const stream = isStreaming(table.state.mode);
-    const twoStages = !stream || this.deps.secondStageInStreaming;
+    const twoStages = !stream;
     const mainId = stream ? table.state.primaryId : table.state.mainId;
     const mainBackend = backends.find((b) => b.id === mainId);
     const clock = new StepClock(log, id);

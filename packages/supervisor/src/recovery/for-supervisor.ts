@@ -8,9 +8,6 @@ import { RecoveryCoordinator } from './coordinator';
 import { recoveryLogin } from './login';
 import { SessionGate } from './session-gate';
 
-/** Test switch: run native replication's 2nd stage (the session gate) in streaming mode too. */
-export const STAGE2_SWITCH = 'PGRELAY_RECOVERY_STAGE2_IN_STREAMING';
-
 const coordinators = new WeakMap<SupervisorContext, RecoveryCoordinator>();
 
 export function recoveryFor(sup: SupervisorContext): RecoveryCoordinator {
@@ -26,7 +23,6 @@ export function recoveryFor(sup: SupervisorContext): RecoveryCoordinator {
       login: (database) => recoveryLogin(sup.config(), sup.files().passwd, readKeyFile(sup.opts.keyFile), database),
       failback: (id, cause) => sup.failover.failback(id, cause),
       gate,
-      secondStageInStreaming: process.env[STAGE2_SWITCH] === '1',
     });
     coordinators.set(sup, c);
   }
