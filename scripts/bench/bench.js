@@ -22,7 +22,10 @@ const ROOT = path.resolve(__dirname, '../..');
 const HELP = `usage: scripts/bench/run [options]
 
   --quick              smoke run: 1 × 3 s per variant and row, clients 1,32, -C at 8,
-                       100 logged-in idle sessions; every column, about 8 minutes
+                       100 logged-in idle sessions; every column, about 7 minutes
+  --medium             the recorded table: 2 × 4 s per variant and row (1 s warm-up),
+                       select-only at 1,8,32 clients, tpcb-like at 8,32, all three -M modes,
+                       -C at 8, 10 000 idle clients, 200 logged-in sessions; about 20 minutes
   --only TOKENS        comma-separated filter; tokens of one kind are OR-ed, kinds AND-ed:
                          sections  tps latency connect memory
                          scripts   select-only tpcb-like
@@ -34,7 +37,8 @@ const HELP = `usage: scripts/bench/run [options]
                        'latency' alone runs the select-only 1-client rows
   --duration S         seconds per pgbench run (full 10, quick 3)
   --repeat N           runs per variant and row, interleaved; the median is reported (3 / 1)
-  --clients LIST       client counts (1,8,32,128 / 1,32)
+  --clients LIST       client counts (1,8,32,128 / medium 1,8,32 / quick 1,32)
+  --tpcb-clients LIST  client counts of the tpcb-like rows (default: --clients; medium 8,32)
   --connect-clients L  client counts of the pgbench -C rows (8,32 / 8)
   --idle N             idle clients held for the memory rows (10000)
   --sessions N         logged-in idle pgrelay sessions, each with its backends (1000 / 100)
@@ -57,10 +61,12 @@ function parseArgs(argv) {
     const val = () => (v !== undefined ? v : take(i++));
     switch (k) {
       case '--quick': o.quick = true; break;
+      case '--medium': o.medium = true; break;
+      case '--tpcb-clients': o.tpcbClients = val().split(',').map(Number); break;
       case '--only': o.only.push(...val().split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)); break;
       case '--duration': o.duration = Number(val()); break;
       case '--repeat': o.repeat = Number(val()); break;
-      case '--clients': o.clients = val().split(',').map(Number); break;
+      case '--clients': o.clients = val().split(',').map(Number); o.clientsGiven = true; break;
       case '--connect-clients': o.connectClients = val().split(',').map(Number); break;
       case '--idle': o.idle = Number(val()); break;
       case '--sessions': o.sessions = Number(val()); break;
@@ -71,13 +77,16 @@ function parseArgs(argv) {
       default: throw new Error(`unknown option ${a}\n\n${HELP}`);
     }
   }
+  if (o.quick && o.medium) throw new Error('--quick and --medium exclude each other');
   const q = o.quick;
-  o.duration ??= q ? 3 : 10;
-  o.repeat ??= q ? 1 : 3;
-  o.clients ??= q ? [1, 32] : [1, 8, 32, 128];
-  o.connectClients ??= q ? [8] : [8, 32];
+  const m = o.medium;
+  o.duration ??= q ? 3 : m ? 4 : 10;
+  o.repeat ??= q ? 1 : m ? 2 : 3;
+  o.clients ??= q ? [1, 32] : m ? [1, 8, 32] : [1, 8, 32, 128];
+  o.tpcbClients ??= m && !o.clientsGiven ? [8, 32] : o.clients;
+  o.connectClients ??= q || m ? [8] : [8, 32];
   o.idle ??= 10000;
-  o.sessions ??= q ? 100 : 1000;
+  o.sessions ??= q ? 100 : m ? 200 : 1000;
   o.scale ??= 10;
   return o;
 }
@@ -115,13 +124,16 @@ function plan(o) {
   const variants = named.length > 0 ? VARIANTS.filter((v) => v.kind === 'direct' || named.includes(v)) : VARIANTS.filter((v) => !v.extra);
   const scripts = latencyOnly ? ['select-only'] : pick(SCRIPTS);
   const modes = pick(MODES);
-  let clients = clientsTok.length ? o.clients.filter((c) => clientsTok.includes(c)).concat(clientsTok.filter((c) => !o.clients.includes(c))) : o.clients;
-  if (latencyOnly) clients = [1];
+  const clientsOf = (all) => {
+    let clients = clientsTok.length ? all.filter((c) => clientsTok.includes(c)).concat(clientsTok.filter((c) => !all.includes(c))) : all;
+    if (latencyOnly) clients = [1];
+    return clients;
+  };
   const rows = [];
   if (sections.includes('tps') || sections.includes('latency')) {
     for (const script of scripts) {
       for (const mode of modes) {
-        for (const c of clients) {
+        for (const c of clientsOf(script === 'tpcb-like' ? o.tpcbClients : o.clients)) {
           // without 'tps', 'latency' asks for the 1-client select-only rows only
           if (!sections.includes('tps') && (script !== 'select-only' || c !== 1)) continue;
           rows.push({ section: 'tps', script, mode, clients: c });
@@ -525,7 +537,7 @@ async function main() {
   fs.mkdirSync(outDir, { recursive: true });
   const runDir = tempDir('run');
   const info = machineInfo();
-  info.mode = o.quick ? 'quick' : 'full';
+  info.mode = o.quick ? 'quick' : o.medium ? 'medium' : 'full';
   info.args = process.argv.slice(2).join(' ');
   info.duration = o.duration;
   info.repeat = o.repeat;

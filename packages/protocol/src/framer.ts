@@ -21,8 +21,24 @@ export class FrameError extends Error {
 
 const HEADER = 5;
 
+/**
+ * A view of `len` bytes of `buf` from `at`, without copying: what `buf.subarray(at, at + len)`
+ * gives, about a third cheaper (no species lookup, no argument clamping). The framer makes two
+ * of these per inspected message, so it shows up at tens of thousands of messages a second.
+ */
+function view(buf: Buffer, at: number, len: number): Buffer {
+  return Buffer.from(buf.buffer, buf.byteOffset + at, len);
+}
+
+/** The int32 length field at `at`, big-endian, without readInt32BE's bounds checks. */
+function int32At(buf: Buffer, at: number): number {
+  return (buf[at]! << 24) | (buf[at + 1]! << 16) | (buf[at + 2]! << 8) | buf[at + 3]!;
+}
+
 export class Framer {
-  private readonly header = Buffer.alloc(HEADER);
+  /** A header split across chunks, gathered here; allocated on first need (rare, and an idle
+   * connection should not pay for it). */
+  private header: Buffer | null = null;
   private headerFill = 0;
   /** Body bytes still to forward for the current pass-through message. */
   private passRemaining = 0;
@@ -68,14 +84,14 @@ export class Framer {
         if (this.collectFill === this.collect.length) {
           const raw = this.collect;
           this.collect = null;
-          this.sink.message(raw[0]!, raw.subarray(HEADER), raw);
+          this.sink.message(raw[0]!, view(raw, HEADER, raw.length - HEADER), raw);
         }
         continue;
       }
       if (this.headerFill === 0 && n - i >= HEADER) {
         const type = chunk[i]!;
-        const length = chunk.readInt32BE(i + 1);
-        this.checkLength(type, length);
+        const length = int32At(chunk, i + 1);
+        if (length < 4 || length > this.maxLength) this.checkLength(type, length);
         const total = length + 1;
         if (this.inspect[type] === 0) {
           if (runStart < 0) runStart = i;
@@ -89,13 +105,14 @@ export class Framer {
           continue;
         }
         if (runStart >= 0) {
-          this.sink.passthrough(chunk.subarray(runStart, i));
+          this.sink.passthrough(view(chunk, runStart, i - runStart));
           runStart = -1;
         }
         if (n - i >= total) {
-          const raw = chunk.subarray(i, i + total);
+          // a chunk that is exactly one message (a simple Query, a lone Sync) is its own raw
+          const raw = i === 0 && total === n ? chunk : view(chunk, i, total);
           i += total;
-          this.sink.message(type, raw.subarray(HEADER), raw);
+          this.sink.message(type, view(raw, HEADER, length - 4), raw);
         } else {
           this.collect = Buffer.allocUnsafe(total);
           chunk.copy(this.collect, 0, i, n);
@@ -106,31 +123,32 @@ export class Framer {
       }
       // A header split across chunks: gather it byte by byte (rare).
       if (runStart >= 0) {
-        this.sink.passthrough(chunk.subarray(runStart, i));
+        this.sink.passthrough(view(chunk, runStart, i - runStart));
         runStart = -1;
       }
+      const header = (this.header ??= Buffer.alloc(HEADER));
       const take = Math.min(HEADER - this.headerFill, n - i);
-      chunk.copy(this.header, this.headerFill, i, i + take);
+      chunk.copy(header, this.headerFill, i, i + take);
       this.headerFill += take;
       i += take;
       if (this.headerFill < HEADER) continue;
       this.headerFill = 0;
-      const type = this.header[0]!;
-      const length = this.header.readInt32BE(1);
+      const type = header[0]!;
+      const length = int32At(header, 1);
       this.checkLength(type, length);
       if (this.inspect[type] === 0) {
-        this.sink.passthrough(Buffer.from(this.header));
+        this.sink.passthrough(Buffer.from(header));
         this.passRemaining = length - 4;
       } else if (length === 4) {
-        const raw = Buffer.from(this.header);
+        const raw = Buffer.from(header);
         this.sink.message(type, raw.subarray(HEADER), raw);
       } else {
         this.collect = Buffer.allocUnsafe(length + 1);
-        this.header.copy(this.collect, 0);
+        header.copy(this.collect, 0);
         this.collectFill = HEADER;
       }
     }
-    if (runStart >= 0 && !this.stopped) this.sink.passthrough(chunk.subarray(runStart, i));
+    if (runStart >= 0 && !this.stopped) this.sink.passthrough(runStart === 0 && i === n ? chunk : view(chunk, runStart, i - runStart));
   }
 
   /** True when no partial message is pending: the stream is at a message boundary. */

@@ -58,6 +58,29 @@ describe('Framer', () => {
     expect(() => tiny.push(Buffer.from([0x51, 0, 0, 0, 2]))).toThrow(/invalid message length 2/);
   });
 
+  test('views, not copies: a chunk that is one message is its own raw; bodies share its memory', () => {
+    // a pooled Buffer: byteOffset is not 0, so views must add it
+    const q = Buffer.from(msg('Q', 'SELECT 1\0'));
+    const two = Buffer.concat([Buffer.alloc(3), msg('P', 'a\0SELECT 2\0\0\0'), msg('S', '')]).subarray(3);
+    const seen: { type: number; body: Buffer; raw: Buffer }[] = [];
+    const passed: Buffer[] = [];
+    const f = new Framer({ message: (type, body, raw) => seen.push({ type, body, raw }), passthrough: (b) => passed.push(b) }, typeTable('QPS'), 1 << 20);
+    f.push(q);
+    expect(seen[0]!.raw).toBe(q);
+    expect(seen[0]!.body.toString()).toBe('SELECT 1\0');
+    expect(seen[0]!.body.buffer).toBe(q.buffer);
+    f.push(two);
+    expect(seen.map((m) => String.fromCharCode(m.type))).toEqual(['Q', 'P', 'S']);
+    expect(seen[1]!.raw.equals(two.subarray(0, seen[1]!.raw.length))).toBe(true);
+    expect(seen[1]!.body.toString('latin1')).toBe('a\0SELECT 2\0\0\0');
+    expect(seen[1]!.raw.buffer).toBe(two.buffer);
+    expect(seen[2]!.body.length).toBe(0);
+    const rows = Buffer.concat([msg('D', 'r1'), msg('D', 'r2')]);
+    new Framer({ message: () => undefined, passthrough: (b) => passed.push(b) }, typeTable('Z'), 1 << 20).push(rows);
+    expect(passed).toEqual([rows]);
+    expect(passed[0]).toBe(rows);
+  });
+
   test('an empty-bodied inspected message split in its header arrives', () => {
     const s = Buffer.concat([msg('S', ''), msg('S', '')]);
     const { events } = run(s, [2, 7], 'S');

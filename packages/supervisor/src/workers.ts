@@ -41,8 +41,16 @@ export class WorkerSet {
   ) {
     this.count = numWorkers > 0 ? numWorkers : os.availableParallelism();
     this.slots = new SlotCounter(limits.numInitChildren, limits.reserved);
+    // SCHED_NONE: every worker accepts on the shared listening socket itself and the kernel
+    // hands each connection to one of them — no IPC per accepted connection. SCHED_RR
+    // (worker_scheduling = rr) has the supervisor accept and pass each socket over IPC, which
+    // costs the supervisor CPU per connection (it shows in pgbench -C).
     cluster.schedulingPolicy = policy === 'rr' ? cluster.SCHED_RR : cluster.SCHED_NONE;
-    cluster.setupPrimary({ serialization: 'advanced' });
+    // Workers get the supervisor's Node flags plus PGRELAY_WORKER_EXEC_ARGV (space-separated),
+    // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the workers only: Node refuses
+    // --cpu-prof in NODE_OPTIONS, and it would profile the supervisor too.
+    const extra = (process.env.PGRELAY_WORKER_EXEC_ARGV ?? '').split(/\s+/).filter((a) => a !== '');
+    cluster.setupPrimary({ serialization: 'advanced', execArgv: [...process.execArgv, ...extra] });
   }
 
   start(): void {
