@@ -11,7 +11,8 @@ export type SupervisorToWorker =
   | { t: 'replaced' }
   /** Every worker's report, answering a worker's admin_gather (SQL SHOW POOL_PROCESSES …). */
   | { t: 'admin_gathered'; id: number; reports: AdminWorkerReport[] }
-  | SupervisorRecoveryGate;
+  | SupervisorRecoveryGate
+  | SupervisorSwitchoverHold;
 
 export type WorkerToSupervisor =
   | { t: 'listening' }
@@ -29,7 +30,8 @@ export type WorkerToSupervisor =
   | { t: 'retire'; reason: string }
   /** A session asked for a listing of every worker's sessions (SHOW POOL_PROCESSES, POOL_POOLS). */
   | { t: 'admin_gather'; id: number }
-  | WorkerRecoveryGateState;
+  | WorkerRecoveryGateState
+  | WorkerSwitchoverState;
 
 /** A cancel key's pid carries the worker's index so any worker can route a CancelRequest. */
 export const WORKER_BITS = 8;
@@ -110,3 +112,10 @@ export type SupervisorAdminHealth = { t: 'admin_health_stats'; rows: string[][] 
 
 export type SupervisorRecoveryGate = { t: 'recovery_gate'; id: number; action: 'hold' | 'open'; idleLimit: number };
 export type WorkerRecoveryGateState = { t: 'recovery_gate_state'; id: number; sessions: number; held: number };
+
+// ---- Planned switchover (pcp_promote_node -s) ------------------------------------------------
+// `hold`, repeated while it lasts: sessions start no new transaction (their next one waits at
+// its boundary); each worker answers with how many sessions are still in one. `release`: go on.
+
+export type SupervisorSwitchoverHold = { t: 'switchover_hold'; id: number; action: 'hold' | 'release' };
+export type WorkerSwitchoverState = { t: 'switchover_state'; id: number; busy: number };

@@ -33,6 +33,11 @@ export interface ClusterState {
   primaryId: number;
   /** Lowest-numbered usable node; -1 when every node is down. */
   mainId: number;
+  /**
+   * A degeneration (failover, detach, switchover) is running: sessions that lost their
+   * primary wait for its outcome. Absent = false.
+   */
+  failingOver?: boolean;
 }
 
 export const isUsable = (n: NodeState): boolean => n.status === 'up' || n.status === 'waiting';

@@ -358,6 +358,10 @@ export const PARAMS = [
     description: 'pgrelay: longest a failover, failback or follow_primary command may run before its process group is killed; 0 = no limit (as pgpool).' },
   { name: 'log_format', type: 'enum', values: ['json', 'text', 'auto'], default: 'auto', apply: 'reload', group: 'pgrelay',
     description: "pgrelay: log line format; 'text' uses log_line_prefix like pgpool, 'auto' is text on a terminal and JSON otherwise." },
+  { name: 'session_failover_timeout', type: 'int', unit: 's', default: 60, min: 0, max: INT_MAX, apply: 'reload', group: 'pgrelay',
+    description: 'pgrelay: how long a session whose primary failed waits for a new one before it ends (its client waits meanwhile); 0 ends it at once, as pgpool does.' },
+  { name: 'switchover_timeout', type: 'int', unit: 's', default: 30, min: 0, max: INT_MAX, apply: 'reload', group: 'pgrelay',
+    description: 'pgrelay: how long a switchover lets running transactions finish before they get the retryable error (40001).' },
 ] as const satisfies readonly ParamSpec[];
 
 export type KnownParam = (typeof PARAMS)[number];

@@ -4,6 +4,7 @@
  * framed and forwarded as they came to the backend(s) the router picks (routing/router.ts),
  * answers put back in order.
  */
+import { noteNodeConnected } from './node-connected';
 import net from 'node:net';
 import type { AdminSessionReport } from '@pgrelay/cluster';
 import {
@@ -33,11 +34,26 @@ import { login, type LoginRequest } from './login';
 import { MessageQueue } from './message-queue';
 import { isCacheable as isCacheableDb } from './pool';
 import { connectReadNodes } from './routing/connect';
+import { connectAllNodes, isNative, nativeRouter } from './native';
 import type { Link } from './routing/link';
 import type { TxStatus } from './routing/replies';
 import { Router, type RouterHost } from './routing/router';
+import { parseMessageOf } from './survive/replay-state';
+import { replayOpenTransaction, type Captured } from './survive/replay-tx';
+import { TxRecorder } from './survive/tx-recorder';
+import { answerOutcome, type Replayed } from './survive/answer-outcome';
 import { sessionSettings, type SessionSettings } from './routing/settings';
 import { SessionState } from './session-state';
+import { answerOwed } from './survive/owed-replies';
+import { judge, unansweredFrom, type Outcome } from './survive/outcome';
+import { cstringAt } from './routing/messages';
+import { mustAnnounce } from './survive/lost-tx';
+import { rebuild, type Rebuilt } from './survive/rebuild';
+import { NotAFailover } from './survive/wait-primary';
+import { describeUnrebuildable, parameterChanges, rebuiltSummary } from './survive/describe';
+import type { Credentials } from './credentials';
+import { queryText, type Notice } from '@pgrelay/protocol';
+import { classify } from '@pgrelay/sql';
 
 const X = 0x58;
 
@@ -45,7 +61,11 @@ const X = 0x58;
 const LOGIN_TYPES = typeTable('pQPSXCFBEDHdcf');
 const RELAY_TYPES = typeTable('QPBEDCSHFX');
 
-type Phase = 'startup' | 'login' | 'relay' | 'ended';
+/** 'failover': the session lost its backend and waits for a new one; the client's messages queue meanwhile. */
+type Phase = 'startup' | 'login' | 'relay' | 'failover' | 'ended';
+const S = 0x53;
+const Q = 0x51;
+const P = 0x50;
 
 export class Session implements FrameSink, RouterHost {
   private phase: Phase = 'startup';
@@ -67,6 +87,16 @@ export class Session implements FrameSink, RouterHost {
   private adminSession: AdminSession | null = null;
   private cachedSettings: SessionSettings | null = null;
   private settingsOf: unknown = null;
+  /** What the client's login produced: how pgrelay logs in for it again after a failover. */
+  private credentials: Credentials | null = null;
+  /** Client messages that came while the session was being rebuilt, in order. */
+  private failoverQueue: { type: number; body: Buffer; raw: Buffer }[] = [];
+  /** The transaction was lost in a failover and the client has not been told yet. */
+  private lostTx: Notice | null = null;
+  /** A switchover holds new transactions: the client's next one waits in failoverQueue at its boundary. */
+  private holding = false;
+  /** transaction_replay: the open transaction's statements and answer checksums (null when off). */
+  private recorder: TxRecorder | null = null;
 
   constructor(readonly ctx: WorkerContext, private readonly client: net.Socket) {
     this.framer = new Framer(this, LOGIN_TYPES, num(ctx.config, 'max_message_size') || 0x3fffffff);
@@ -184,15 +214,21 @@ export class Session implements FrameSink, RouterHost {
       opened.push(result.conn);
       if (this.ended) throw new Error('client left during login');
       // as early as possible: the client's first SHOW POOL_NODES should see the node up
-      ctx.report({ t: 'node_connected', nodeId: result.conn.node.id });
-      const reads = await connectReadNodes(ctx, this.req, result.credentials, result.conn);
+      noteNodeConnected(ctx, result.conn.node.id);
+      const native = isNative(ctx.state.mode);
+      const reads = await (native ? connectAllNodes : connectReadNodes)(ctx, this.req, result.credentials, result.conn);
       for (const b of reads.backends) opened.push(b.conn);
       if (this.ended) throw new Error('client left during login');
 
-      this.state = new SessionState(params, num(ctx.config, 'session_state_max_size') || 1 << 20);
+      this.credentials = result.credentials;
+      this.state = new SessionState(params, num(ctx.config, 'session_state_max_size') || 1 << 20, (bytes, limit) =>
+        ctx.log.warn({ user, database, bytes, limit }, `session state reached session_state_max_size (${bytes} > ${limit} bytes): this session will not be rebuilt after a failover`),
+      );
+      this.state.reported = result.conn.params;
+      this.recorder = recorderFor(ctx);
       const conns = [result.conn, ...reads.backends.map((b) => b.conn)];
       this.poolKeys = [result.poolKey, ...reads.backends.map((b) => b.poolKey)];
-      const router = new Router(this, conns, reads.balance);
+      const router = native ? nativeRouter(this, conns, reads.balance, (e) => this.fail(e)) : new Router(this, conns, reads.balance);
       this.router = router;
       this.adminView().nodeId = router.balanceNodeId;
       this.cancelKey = ctx.cancels.register(this);
@@ -248,11 +284,30 @@ export class Session implements FrameSink, RouterHost {
       this.finish();
       return;
     }
-    this.router?.message(type, body, raw);
+    if (this.phase === 'failover' || (this.holding && this.atBoundary())) {
+      // the framer's buffers are not reused, so keeping references is safe
+      this.failoverQueue.push({ type, body, raw });
+      if (this.failoverQueue.length === 64) this.client.pause();
+      return;
+    }
+    this.recorder?.clientMessage(type, raw);
+    if (this.lostTx !== null && this.router) {
+      const notice = this.lostTx;
+      this.lostTx = null;
+      if (mustAnnounce(type, body)) {
+        answerOwed(this.router, notice, type === Q ? 1 : 0, type !== Q && type !== S, 'E');
+        return;
+      }
+    }
+    this.router?.fromClient(type, body, raw);
   }
 
   passthrough(bytes: Buffer): void {
-    if (this.phase === 'relay') this.router?.passthrough(bytes);
+    // during a failover COPY data has nowhere to go; the COPY it belongs to is answered with an error
+    if (this.phase === 'relay') {
+      this.recorder?.clientBytes();
+      this.router?.passthrough(bytes);
+    }
   }
 
   // ---- RouterHost -----------------------------------------------------------------------
@@ -267,6 +322,7 @@ export class Session implements FrameSink, RouterHost {
   }
 
   toClient(bytes: Buffer): boolean {
+    this.recorder?.answer(bytes);
     return this.client.write(bytes);
   }
 
@@ -298,6 +354,7 @@ export class Session implements FrameSink, RouterHost {
 
   ready(status: TxStatus, failed: boolean): void {
     this.state?.settle(failed, status);
+    this.recorder?.ready(status);
   }
 
   linkClosed(link: Link, error?: Error): void {
@@ -308,7 +365,7 @@ export class Session implements FrameSink, RouterHost {
       this.ctx.log.log({ node: id }, `lost the connection to node ${id}; this session reads from the primary from now on`);
       return;
     }
-    this.fail(fatal('57P01', 'terminating connection because the backend connection was lost', `node ${id} closed the connection${error ? `: ${error.message}` : ''}`));
+    this.survive(id, `node ${id} closed the connection${error ? `: ${error.message}` : ''}`);
   }
 
   backendDrained(): void {
@@ -379,7 +436,7 @@ export class Session implements FrameSink, RouterHost {
     this.fail(fatal('57000', 'unable to read data', `child connection forced to terminate due to client_idle_limit:${limit} is reached`));
   }
 
-  /** A standby it only read from is let go (reads move to the primary); the primary, or one mid-answer, ends the session. */
+  /** A standby it only read from is let go (reads move to the primary); the primary, or one mid-answer, moves the session (survive()). */
   nodeWentDown(nodeId: number, cause: string): void {
     const link = this.router?.links.find((l) => l.nodeId === nodeId);
     if (!link) return;
@@ -388,7 +445,150 @@ export class Session implements FrameSink, RouterHost {
       link.conn.close();
       return;
     }
-    this.fail(fatal('57P01', `terminating connection because backend node ${nodeId} was detached`, cause));
+    this.survive(nodeId, cause);
+  }
+
+  // ---- failover: the session moves to the new primary (survive/) ------------------------------
+
+  /** Nothing owed, no transaction open, nothing waiting: a new message would start something new. */
+  private atBoundary(): boolean {
+    const r = this.router;
+    return r === null || this.failoverQueue.length > 0 || (!r.busy && r.status === 'I');
+  }
+
+  /** For a switchover: in a transaction or owed an answer (the old primary is stopped once none is). */
+  get inTransaction(): boolean {
+    return this.phase === 'relay' && !this.atBoundary();
+  }
+
+  /** A switchover starts (true) or is over (false): what waited goes on, in order. */
+  holdTransactions(on: boolean): void {
+    this.holding = on;
+    if (!on && this.phase === 'relay') this.drainQueue();
+  }
+
+  private drainQueue(): void {
+    const queued = this.failoverQueue;
+    this.failoverQueue = [];
+    for (let i = 0; i < queued.length; i++) {
+      if (this.phase !== 'relay' || (this.holding && this.atBoundary())) {
+        // held again (or failed over): the rest keeps waiting, in order
+        this.failoverQueue = [...queued.slice(i), ...this.failoverQueue];
+        return;
+      }
+      const m = queued[i]!;
+      this.message(m.type, m.body, m.raw);
+    }
+    this.client.resume();
+  }
+
+  /**
+   * The session lost a backend it cannot do without. Unless it holds state no replay can
+   * rebuild, it waits for the new primary, logs in there as the client, replays its state,
+   * and then answers what was in flight as survive/outcome.ts judges.
+   */
+  private survive(lost: number, cause: string): void {
+    const router = this.router;
+    const state = this.state;
+    if (this.phase !== 'relay' || router === null || state === null) return;
+    const started = Date.now();
+    const blocked = describeUnrebuildable(state.unrebuildable);
+    const ms = num(this.ctx.config, 'session_failover_timeout');
+    if (blocked !== null || ms <= 0) {
+      const why = blocked ?? 'session_failover_timeout is 0';
+      this.ctx.log.log({ node: lost, user: this.req?.user, cause }, `session ended: node ${lost} was lost and ${why}`);
+      this.fail(fatal('57P01', `terminating connection because backend node ${lost} failed and this session ${blocked === null ? 'is not moved (session_failover_timeout = 0)' : `holds state that cannot be rebuilt on another node: ${blocked}`}`, cause));
+      return;
+    }
+    const head = router.replies.head;
+    const types = router.batch.map((b) => b[0]!);
+    const outcome = judge({
+      busy: router.busy,
+      status: router.status,
+      batchStatus: router.batchStatus,
+      batchWrites: router.batchWrites,
+      batchCommits: router.batchCommits,
+      batchDone: router.batchDone,
+      headDelivered: head !== undefined && head.delivered,
+      types,
+      txWrote: router.txWrote,
+      bareCommit: router.batch.length === 1 && isBareCommit(router.batch[0]!),
+    });
+    const unanswered = router.busy ? router.batch.slice(unansweredFrom(types, router.batchDone)) : [];
+    const rerun = outcome.kind === 'rerun' ? unanswered : [];
+    // a Parse the client has no answer for is not prepared as far as it knows: re-run, or
+    // parsed again by the client, it must not meet a copy made by the replay (42P05)
+    for (const raw of unanswered) if (raw[0] === P) state.forgetPrepared(cstringAt(raw, 5));
+    const shutdownNotice = router.shutdownNotice;
+    const knew = state.reported;
+    state.abandonInFlight();
+    this.phase = 'failover';
+    this.router = null;
+    router.stop();
+    for (const l of router.links) {
+      l.conn.detach();
+      l.conn.destroy();
+    }
+    this.ctx.log.log({ node: lost, user: this.req?.user, application: this.applicationName, outcome: outcome.kind, batch: types.map((t) => String.fromCharCode(t)).join(""), done: router.batchDone, cause }, `session lost node ${lost} (${cause}); waiting for the primary to rebuild it (${outcome.kind})`);
+    // transaction_replay: the open transaction runs again on the new primary before the client goes on
+    const rec = this.recorder;
+    const captured: Captured | null = rec !== null && (outcome.kind === 'lost_tx' || outcome.kind === 'lost_tx_idle') ? { units: [...rec.units], unanswered: rec.unanswered(), refused: rec.refused } : null;
+    this.recorder = recorderFor(this.ctx);
+    rebuild(this.ctx, this.req!, this.credentials!, state, lost, () => this.ended)
+      .then(async (r) => {
+        if (captured === null || this.ended) return { r, o: outcome };
+        const replayed = await replayOpenTransaction(this.ctx, r.conns[0]!, captured, lost, num(this.ctx.config, 'connect_timeout') || 10_000);
+        return { r, o: replayed ?? outcome };
+      })
+      .then(
+      ({ r, o }) => this.resume(r, lost, o, rerun, knew, started),
+      (e: Error) => {
+        if (this.ended) return;
+        if (e instanceof NotAFailover && shutdownNotice) {
+          this.ctx.log.log({ node: lost }, `session ended: its backend on node ${lost} was terminated (${e.message})`);
+          this.sendAndClose(shutdownNotice);
+          return;
+        }
+        this.ctx.log.log({ node: lost, err: e.message }, `session ended: could not rebuild it after losing node ${lost}: ${e.message}`);
+        this.fail(fatal(e instanceof NotAFailover ? '57P01' : '08006', `terminating connection because the connection to backend node ${lost} was lost`, `${cause}; ${e.message}`));
+      },
+    );
+  }
+
+  /** The new backends are ready: the session relays again, first answering what the old ones owed. */
+  private resume(r: Rebuilt, lost: number, outcome: Outcome | Replayed, rerun: Buffer[], knew: ReadonlyMap<string, string>, started: number): void {
+    if (this.ended) {
+      for (const c of r.conns) c.destroy();
+      return;
+    }
+    const state = this.state!;
+    const router = new Router(this, r.conns, r.balance);
+    for (const [name, p] of state.prepared) {
+      const mask = r.masks.get(name) ?? 0;
+      if (!(mask & 1)) {
+        // its Parse fails on the new primary too (most likely it failed for the client already)
+        state.forgetPrepared(name);
+        continue;
+      }
+      router.adoptPrepared(name, p.text, p.via === 'protocol' ? parseMessageOf(name, p.text, p.paramTypes) : null, p.via === 'sql' ? p.text : null, mask);
+    }
+    this.router = router;
+    this.poolKeys = r.poolKeys;
+    const primary = r.conns[0]!;
+    state.reported = primary.params;
+    const node = primary.node.id;
+    this.phase = 'relay';
+    // what the client was told of the old backend's parameters and the new one reports differently
+    for (const [k, v] of parameterChanges(knew, primary.params)) this.client.write(parameterStatus(k, v));
+    // a replayed transaction is the recorder's again (a second failover replays it too)
+    if (outcome.kind === 'replayed') this.recorder?.adopt(outcome.units);
+    this.lostTx = answerOutcome(router, outcome, `node ${lost} failed over to node ${node}`, rerun, (raw) => this.message(raw[0]!, raw.subarray(5), raw));
+    const ms = Date.now() - started;
+    this.ctx.log.log(
+      { node, lost, ms, outcome: outcome.kind, user: this.req?.user, backendPid: primary.pid },
+      `session rebuilt on node ${node} after failover of node ${lost} in ${ms} ms: ${rebuiltSummary(r.replayed)}; in flight: ${outcome.kind}`,
+    );
+    this.drainQueue();
   }
 
   shutdown(mode: 'smart' | 'fast' | 'immediate'): void {
@@ -462,6 +662,17 @@ export class Session implements FrameSink, RouterHost {
       backend.destroy();
     }
   }
+}
+
+function recorderFor(ctx: WorkerContext): TxRecorder | null {
+  return bool(ctx.config, 'transaction_replay') ? new TxRecorder(num(ctx.config, 'transaction_replay_max_size') || 1 << 20) : null;
+}
+
+/** A simple Query that is one COMMIT / END and nothing else. */
+function isBareCommit(raw: Buffer): boolean {
+  if (raw[0] !== Q) return false;
+  const list = classify(queryText(raw.subarray(5)));
+  return list.length === 1 && list[0]!.tx?.kind === 'commit';
 }
 
 /** A CancelRequest for what `b` is running, on a connection of its own. */

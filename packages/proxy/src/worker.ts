@@ -17,6 +17,7 @@ import { ConnectionPool, type PoolLimits } from './pool';
 import { Session } from './session';
 import { SessionSet } from './lifetime';
 import { RecoveryGate } from './recovery-gate';
+import { SwitchoverHold } from './survive/switchover-hold';
 import { LocalSlots, RemoteSlots, type SlotGate } from './slots';
 
 export interface WorkerInit {
@@ -96,8 +97,9 @@ export async function runWorker(): Promise<void> {
 
   const servers: net.Server[] = [];
   const gate = new RecoveryGate(ctx, (socket) => new Session(ctx, socket), send);
+  const switchover = new SwitchoverHold(ctx, send);
   process.on('message', (m: SupervisorToWorker | { t: 'init' }) => {
-    if (gate.handle(m)) return;
+    if (gate.handle(m) || switchover.handle(m)) return;
     switch (m.t) {
       case 'state': {
         const before = ctx.state;
@@ -149,7 +151,7 @@ export async function runWorker(): Promise<void> {
       socket.destroy();
       return;
     }
-    if (gate.admit(socket)) new Session(ctx, socket);
+    if (gate.admit(socket)) switchover.adopt(new Session(ctx, socket));
   };
   for (const target of listenTargets(str(cfg, 'listen_addresses'), num(cfg, 'port'), (cfg.unix_socket_directories as string[]) ?? [])) {
     const server = net.createServer({ noDelay: true }, onConnection);

@@ -115,3 +115,5 @@ export function standardConformingStrings(on: boolean): void {
   setStandardStrings(on);
   cache.clear();
 }
+export { readsClock, rewriteTime, rewriteTimeAsParam } from './rewrite-time';
+export { insertLockComment, insertTarget, type InsertTarget } from './rewrite-insert';

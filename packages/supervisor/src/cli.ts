@@ -78,6 +78,8 @@ Usage:
   pgrelay [ -f CONFIG_FILE ] [ -F PCP_CONFIG_FILE ] [ -a HBA_CONFIG_FILE ]
           [ -m SHUTDOWN-MODE ] stop
   pgrelay [ -f CONFIG_FILE ] [ -F PCP_CONFIG_FILE ] [ -a HBA_CONFIG_FILE ] reload
+  pgrelay switchover [ -h HOST ] [ -p PCP_PORT ] [ -U PCP_USER ] [ -w ] -n NODE_ID
+          (planned switchover to NODE_ID: pcp_promote_node -s, clients see a pause, no error)
 
 Common options:
   -a, --hba-file=HBA_CONFIG_FILE   Set the path to the pool_hba.conf configuration file

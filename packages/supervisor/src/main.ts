@@ -14,6 +14,7 @@ import { findPrimary } from './primary';
 import { readStatusFile, statusFilePath } from './status-file';
 import type { SupervisorContext } from './context';
 import { AutoFailback, FailoverCoordinator, FailureReports, FalsePrimaryCheck } from './failover';
+import { SwitchoverSessions } from './failover/switchover-hold';
 import { queryNode } from './node-query';
 import { HealthChecker } from './health';
 import { probeNode } from './probe';
@@ -79,6 +80,16 @@ export async function runSupervisor(opts: CliOptions): Promise<void> {
     log,
     findPrimary: () => findPrimary(cfg(), files.passwd, table, { onePass: false }),
     restartHealthCheck: (id) => health.startNode(id),
+    switchover: new SwitchoverSessions({
+      config: cfg,
+      log,
+      workers: () => workers?.indices ?? [],
+      broadcast: (m) => workers?.broadcast(m),
+      onWorkerMessage: (l) => {
+        workerListeners.add(l);
+        return () => workerListeners.delete(l);
+      },
+    }),
   });
   const reports = new FailureReports({
     config: cfg,

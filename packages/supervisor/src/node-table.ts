@@ -78,6 +78,14 @@ export class NodeTable {
     this.broadcast(this.state);
   }
 
+  /** Around a degeneration: sessions that lost their primary know whether to keep waiting. */
+  setFailingOver(active: boolean): void {
+    if ((this.state.failingOver ?? false) === active) return;
+    this.state.failingOver = active;
+    this.state.version++;
+    this.broadcast(this.state);
+  }
+
   /** A reload changed backend_weightN: new sessions balance by the new shares. */
   setWeights(backends: BackendConfig[]): void {
     const shares = weightShares(backends);

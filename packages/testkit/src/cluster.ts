@@ -21,7 +21,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   const template = await ensureTemplate();
   const cluster = new ClusterImpl(opts);
   try {
-    await cluster.init(template, opts.standbys ?? 0);
+    if (opts.independent !== undefined) await cluster.initIndependent(template, opts.independent);
+    else await cluster.init(template, opts.standbys ?? 0);
   } catch (err) {
     await cluster.stop().catch(() => {});
     throw err;
@@ -39,11 +40,13 @@ export class ClusterImpl implements Cluster {
   private readonly attached: Attached[] = [];
   private readonly pgConf: Record<string, string>;
   private stopping: Promise<void> | undefined;
+  private readonly separateArchives: boolean;
   /** Reserved before the first await, so concurrent addStandby() calls get distinct ids. */
   private nextId = 0;
 
   constructor(opts: ClusterOptions) {
     this.pgConf = opts.pgConf ?? {};
+    this.separateArchives = opts.independent !== undefined;
     this.baseDir = makeTempDir(`c-${opts.name ?? 'pg'}`);
     this.live.addDir(this.baseDir);
     this.live.addPids(() => this.nodes.flatMap((n) => n.knownPids()));
@@ -57,6 +60,19 @@ export class ClusterImpl implements Cluster {
     await primary.startServer(true);
     const ids = Array.from({ length: standbys }, () => this.nextId++);
     await Promise.all(ids.map((id) => this.makeStandby(id, primary)));
+  }
+
+  /** Separate primaries from one template: identical data, no replication (native replication mode). */
+  async initIndependent(template: string, count: number): Promise<void> {
+    const ids = Array.from({ length: count }, () => this.nextId++);
+    await Promise.all(
+      ids.map(async (id) => {
+        const node = await this.newNode(id);
+        await copyDir(template, node.dataDir);
+        node.writeConf();
+        await node.startServer(true);
+      }),
+    );
   }
 
   primary(): PgNode {
@@ -128,10 +144,17 @@ export class ClusterImpl implements Cluster {
     this.live.dispose();
   }
 
+  archiveDirOf(id: number): string {
+    if (!this.separateArchives) return this.archiveDir;
+    const dir = path.join(this.archiveDir, `node${id}`);
+    if (!fs.existsSync(dir)) mkdirOwned(dir, 0o755);
+    return dir;
+  }
+
   private async newNode(id: number): Promise<Node> {
     const nodeDir = mkdirOwned(path.join(this.baseDir, `node${id}`), 0o755);
     const node = new Node(id, nodeDir, await freePort(), {
-      archiveDir: this.archiveDir,
+      archiveDir: this.archiveDirOf(id),
       pgConf: this.pgConf,
       onChange: () => this.live.save(),
     });

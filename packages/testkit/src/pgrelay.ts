@@ -89,7 +89,7 @@ function writeFiles(dir: string, port: number, pcpPort: number, opts: PgrelayOpt
     pcp_socket_dir: dir,
     pid_file_name: path.join(dir, 'pgrelay.pid'),
     logdir: dir,
-    backend_clustering_mode: 'streaming_replication',
+    backend_clustering_mode: opts.mode ?? 'streaming_replication',
     num_workers: 1,
     health_check_period: 0,
     sr_check_period: 0,

@@ -44,7 +44,13 @@ export interface Cluster {
   nodes: PgNode[];
   primary(): PgNode;
   baseDir: string;
+  /** The WAL archive of a streaming cluster (every node, timelines keep them apart). */
   archiveDir: string;
+  /**
+   * Where node `id` archives its WAL: archiveDir, or in an `independent` cluster a directory
+   * of its own (the copies share one system identifier and timeline, so file names collide).
+   */
+  archiveDirOf(id: number): string;
   users: ClusterUsers;
   waitForCatchup(timeoutMs?: number): Promise<void>;
   addStandby(): Promise<PgNode>;
@@ -53,6 +59,11 @@ export interface Cluster {
 
 export interface ClusterOptions {
   standbys?: number;
+  /**
+   * Native replication: this many separate primaries (node0..N-1), each a copy of the
+   * template, with no replication between them. Replaces the primary + `standbys` layout.
+   */
+  independent?: number;
   /** Extra postgresql.conf settings for every node (values are quoted for you). */
   pgConf?: Record<string, string>;
   name?: string;
@@ -60,6 +71,8 @@ export interface ClusterOptions {
 
 export interface PgrelayOptions {
   cluster?: Cluster;
+  /** backend_clustering_mode (default streaming_replication); `conf` may still override it. */
+  mode?: 'streaming_replication' | 'native_replication' | 'raw' | 'logical_replication' | 'snapshot_isolation';
   conf?: Record<string, string | number | boolean>;
   rawConf?: string;
   hba?: string;

@@ -120,8 +120,9 @@ process.on('exit', () => {
 /**
  * pgpool-II in streaming-replication mode over every node, load balancing on with equal
  * weights (as pgrelay is run), its defaults otherwise; num_init_children ≥ clients + 2.
+ * `extraConf`: more pgpool.conf lines, values already quoted as pgpool wants them.
  */
-async function startPgpool(cluster, { numInitChildren }) {
+async function startPgpool(cluster, { numInitChildren, extraConf = {} }) {
   const dir = tempDir('pgpool');
   const port = await freePort();
   const pcpPort = await freePort();
@@ -142,6 +143,8 @@ async function startPgpool(cluster, { numInitChildren }) {
     health_check_user: `'postgres'`,
     enable_pool_hba: 'off',
     log_destination: `'stderr'`,
+    // settings a caller adds (failover-contrast.js: health check and failover_command)
+    ...extraConf,
   };
   let text = '# written by scripts/bench\n';
   for (const [k, v] of Object.entries(conf)) text += `${k} = ${v}\n`;

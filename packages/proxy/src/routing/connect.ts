@@ -3,6 +3,7 @@
  * to the nodes reads may go to, and make sure this worker knows the primary's catalog
  * (function volatility) before the first read is routed.
  */
+import { noteNodeConnected } from '../node-connected';
 import type { BackendConn } from '../backend-conn';
 import { num, type WorkerContext } from '../context';
 import type { Credentials } from '../credentials';
@@ -41,7 +42,7 @@ export async function connectReadNodes(ctx: WorkerContext, req: LoginRequest, cr
 async function open(ctx: WorkerContext, req: LoginRequest, nodeId: number, credentials: Credentials): Promise<SessionBackend | null> {
   try {
     const r = await loginToNode(ctx, req, nodeId, credentials);
-    ctx.report({ t: 'node_connected', nodeId });
+    noteNodeConnected(ctx, nodeId);
     return { conn: r.conn, poolKey: r.poolKey };
   } catch (e) {
     if (e instanceof BackendUnreachable) ctx.report({ t: 'backend_failure', nodeId, cause: e.message, kind: 'connect' });

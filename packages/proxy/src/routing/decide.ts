@@ -41,6 +41,22 @@ export interface RouteView {
   unknownFunction?: boolean;
 }
 
+/** A session's view at its start: nothing lags, failed or is pinned yet. */
+export function initialView(settings: RoutingSettings, session: SessionSettings, tx: TxState, balanceIsPrimary: boolean, tempTables: ReadonlySet<string>): RouteView {
+  return {
+    settings,
+    session,
+    tx,
+    balanceIsPrimary,
+    balanceLags: false,
+    balancePoisoned: false,
+    pipelineOnPrimary: false,
+    catalog: undefined,
+    tempTables,
+    unnamedTempTable: false,
+  };
+}
+
 /**
  * `text` is the statement as the client sent it (first-character test, comments, patterns).
  * `several`: a simple Query with more than one statement (rule 1).

@@ -38,6 +38,8 @@ export class Step {
   local: Buffer | null = null;
   /** Called once every member answered (before or at its turn). */
   onAnswered: ((s: Step) => void) | null = null;
+  /** Some of its answer already reached the client (a failover cannot re-run it unseen). */
+  delivered = false;
   /** Statuses every member reported, by link index (for the router's per-link bookkeeping). */
   readonly linkStatus: TxStatus[] = [];
 }
@@ -143,6 +145,7 @@ export class Replies {
     }
     if (step.fwd !== index) return;
     if (step === this.steps[0]) {
+      step.delivered = true;
       if (!this.sink.toClient(bytes)) this.sink.pauseLink(index, true);
     } else this.keep(step, index, bytes);
   }
@@ -222,6 +225,7 @@ export class Replies {
     if (kept === null) return;
     step.buffered = null;
     step.bufferedBytes = 0;
+    step.delivered = true;
     for (const b of kept) this.sink.toClient(b);
     if (step.fwd >= 0) this.sink.pauseLink(step.fwd, false);
   }

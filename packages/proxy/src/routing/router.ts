@@ -14,7 +14,7 @@ import { noteBackendError, noteStatements } from '../admin';
 import type { WorkerContext } from '../context';
 import { isLagging, leastLaggedStandby, selectLoadBalanceNode } from './balance';
 import { catalogOf, markStale } from './catalog';
-import { decide, Dest, readsOnly, type RouteView } from './decide';
+import { decide, Dest, initialView, readsOnly, type RouteView } from './decide';
 import type { BackendConn } from '../backend-conn';
 import { Link, type LinkEvents } from './link';
 import { afterCstring, cstringAt, parseOf, ROLLBACK_QUERY, SYNC } from './messages';
@@ -65,6 +65,8 @@ interface Held {
 
 /** A message whose type is -1 in the hold queue is pass-through bytes (COPY data). */
 const PASSTHROUGH = -1;
+/** Client messages kept per batch for a re-run after failover; a longer batch is not re-run. */
+const MAX_BATCH = 256;
 
 export class Router implements LinkEvents, ReplySink {
   readonly replies: Replies;
@@ -93,6 +95,25 @@ export class Router implements LinkEvents, ReplySink {
 
   readonly links: Link[];
 
+  /**
+   * The client's messages since the session last owed it nothing (references, not copies),
+   * and what they do: survive/ reads them when a backend is lost mid-answer, to re-run a
+   * read or to say which answers are owed and why.
+   */
+  readonly batch: Buffer[] = [];
+  /** Transaction status when the batch began. */
+  batchStatus: TxStatus = 'I';
+  /** Something in the batch may have changed data (or its outcome cannot be judged). */
+  batchWrites = false;
+  /** The batch ends a transaction (COMMIT / PREPARE TRANSACTION): its outcome is unknown if lost. */
+  batchCommits = false;
+  /** ReadyForQuery (or pgrelay's own replies) the client got since the batch began. */
+  batchDone = 0;
+  /** The open transaction (if any) sent something that may write: a COMMIT lost in flight has an unknown outcome only then. */
+  txWrote = false;
+  /** The primary's FATAL as it shut down (57P01/57P02), kept from the client until the session decides. */
+  shutdownNotice: Buffer | null = null;
+
   /** Takes over `conns` (the primary first); `balance` is the load-balance node's index in it. */
   constructor(
     private readonly host: RouterHost,
@@ -103,19 +124,7 @@ export class Router implements LinkEvents, ReplySink {
     for (const l of this.links) l.conn.attach(l);
     this.replies = new Replies(this, conns.length);
     this.liveMask = (1 << conns.length) - 1;
-    const ctx = host.ctx;
-    this.view = {
-      settings: routingSettings(ctx.config),
-      session: host.settings(),
-      tx: this.tx,
-      balanceIsPrimary: balance === 0,
-      balanceLags: false,
-      balancePoisoned: false,
-      pipelineOnPrimary: false,
-      catalog: undefined,
-      tempTables: this.tempTables,
-      unnamedTempTable: false,
-    };
+    this.view = initialView(routingSettings(host.ctx.config), host.settings(), this.tx, balance === 0, this.tempTables);
   }
 
   /** The client is owed an answer. */
@@ -128,6 +137,21 @@ export class Router implements LinkEvents, ReplySink {
   }
 
   // ---- client input ---------------------------------------------------------------------
+
+  /** A message from the client (message() is also re-entered for held ones: those are not counted again). */
+  fromClient(type: number, body: Buffer, raw: Buffer): void {
+    if (!this.busy && this.held === null && !this.skipToSync) {
+      this.batch.length = 0;
+      this.batchStatus = this.status;
+      this.batchWrites = false;
+      this.batchCommits = false;
+      this.batchDone = 0;
+    }
+    if (this.batch.length < MAX_BATCH) this.batch.push(raw);
+    else this.batchWrites = true; // too long to keep for a re-run
+    if (type === F) this.batchWrites = this.txWrote = true;
+    this.message(type, body, raw);
+  }
 
   message(type: number, body: Buffer, raw: Buffer): void {
     if (this.held !== null) {
@@ -209,6 +233,8 @@ export class Router implements LinkEvents, ReplySink {
     if (session.logStatement) this.host.ctx.log.log(`statement: ${sql}`);
     const f = list.length === 0 ? EMPTY_FACTS : factsOf(list[0]!);
     const several = list.length > 1;
+    this.judgeFacts(f);
+    if (several) for (let k = 1; k < list.length; k++) this.judgeFacts(factsOf(list[k]!));
     const to = this.route(f, sql, several);
     const mask = to & 0xffff;
     const fwd = to >>> 16;
@@ -302,7 +328,11 @@ export class Router implements LinkEvents, ReplySink {
     const fwd = this.pick(mask);
     if (!this.extended(E, raw, mask, fwd, null)) return;
     this.copyLink = fwd;
-    if (portal === undefined) return;
+    if (portal === undefined) {
+      this.batchWrites = this.txWrote = true; // what it runs is unknown here
+      return;
+    }
+    this.judgeFacts(portal.facts);
     const session = this.view.session;
     for (let i = 0; mask >> i; i++) {
       if (!((mask >> i) & 1)) continue;
@@ -435,6 +465,56 @@ export class Router implements LinkEvents, ReplySink {
     } else this.send(target, simpleQuery(stmt.prepareSql ?? ''));
     this.replies.close(step);
     stmt.mask |= 1 << target;
+  }
+
+  // ---- what a batch does (for failover) ----------------------------------------------------
+
+  /** Reads, BEGIN and session commands (SET, PREPARE, LISTEN: they are replayed anyway) may run twice; nothing else. */
+  private judgeFacts(f: StatementFacts): void {
+    if (this.batchWrites && this.batchCommits) return;
+    const s = f.info;
+    const tx = s.tx?.kind;
+    if (tx === 'commit' || tx === 'prepare_transaction') this.batchCommits = true;
+    if (f.kind === Kind.Read || tx === 'begin' || tx === 'rollback') return;
+    if (s.executeName !== undefined) {
+      const p = this.registry.statement(s.executeName);
+      if (p !== undefined && p.facts.kind === Kind.Read) return;
+    } else if (s.session !== undefined && s.session.kind !== 'unrebuildable') return;
+    this.batchWrites = true;
+    this.txWrote = true;
+  }
+
+  /**
+   * A rebuilt session's prepared statements: they were prepared on every link, so binds may
+   * go wherever routing sends them. `parse` is the Parse message (protocol), or null with
+   * `prepareSql` (SQL PREPARE).
+   */
+  adoptPrepared(name: string, text: string, parse: Buffer | null, prepareSql: string | null, mask: number): void {
+    const list = classify(text);
+    const f = list.length === 0 ? EMPTY_FACTS : factsOf(list[0]!);
+    const home = mask === 1 ? 0 : this.route(f, text, list.length > 1) >>> 16;
+    if (parse !== null) this.registry.parsed(name, f, text, mask, home, parse);
+    else this.registry.preparedBySql(name, f, prepareSql ?? text, mask, home);
+  }
+
+  /** The client's unsynced pipeline was answered by pgrelay: drop its messages up to its Sync, then ReadyForQuery(`status`). */
+  skipPipeline(status: TxStatus): void {
+    this.skipToSync = true;
+    this.skipStatus = status;
+  }
+
+  /** A transaction replayed on a new primary is open there: the client's next statements continue it (reads too, so they see its writes). */
+  resumeTransaction(): void {
+    this.status = 'T';
+    this.tx.inTx = true;
+    this.tx.writing = true;
+  }
+
+  /** Runs `sql` on the primary in a step the client never sees (its output is dropped), in order with the client's. */
+  hiddenQuery(sql: string): void {
+    const step = this.newStep(-1, false);
+    this.sendStep(step, 1, simpleQuery(sql));
+    this.replies.close(step);
   }
 
   // ---- routing --------------------------------------------------------------------------
@@ -643,6 +723,12 @@ export class Router implements LinkEvents, ReplySink {
       const code = sqlstateOf(body);
       if (code === '57P01' || code === '57P02' || code === '57P03') {
         this.host.ctx.log.log({ node: link.nodeId, sqlstate: code }, 'backend is shutting down');
+        if (index === 0 && code !== '57P03') {
+          // the connection ends next: whether the client hears of it depends on whether a new
+          // primary takes the session over (survive/), so the session decides what it says
+          this.shutdownNotice = Buffer.from(raw);
+          return;
+        }
       }
     } else if (type === Z) this.links[index]!.inFlight--;
     this.replies.message(index, type, raw);
@@ -700,7 +786,9 @@ export class Router implements LinkEvents, ReplySink {
       else if (this.failedOn === step.fwd) this.failedOn = -1;
     }
     if (!step.clientZ && step.local === null) return;
+    this.batchDone++;
     this.status = step.status;
+    if (step.status === 'I') this.txWrote = false;
     if (this.replies.size === 0 && this.open === null) {
       this.tx.settle(step.status, this.view.settings.disableOnWrite);
       if (step.status === 'I') this.failedOn = -1;

@@ -7,11 +7,16 @@ import { ConfigError } from '@pgrelay/config';
 import { parseArgs, USAGE, UsageError } from '../cli';
 import { reloadCommand, stopCommand } from '../control';
 import { runSupervisor } from '../main';
+import { switchoverCommand } from '../switchover-command';
 import { versionLine } from '../version';
 
 async function main(): Promise<void> {
   if (cluster.isWorker) {
     await runWorker();
+    return;
+  }
+  if (process.argv[2] === 'switchover') {
+    process.exitCode = await switchoverCommand(process.argv.slice(3));
     return;
   }
   let opts;

@@ -8,6 +8,7 @@ import type { BackendConfig, PgpoolConfig } from '@pgrelay/config';
 import type { Logger } from '@pgrelay/proxy';
 import { expandPlaceholders, placeholderVars, runCommand, type PlaceholderIds } from '../commands';
 import type { NodeTable } from '../node-table';
+import type { SwitchoverSessions } from './switchover-hold';
 
 export interface FailoverDeps {
   config(): PgpoolConfig;
@@ -17,6 +18,8 @@ export interface FailoverDeps {
   findPrimary(): Promise<boolean>;
   /** Health-check loop of a node that came back. */
   restartHealthCheck(id: number): void;
+  /** Holds sessions at transaction boundaries during a switchover (absent: no hold, as pgpool). */
+  switchover?: SwitchoverSessions;
 }
 
 export type Outcome = { ok: true } | { ok: false; error: string };
@@ -73,7 +76,8 @@ export class FailoverCoordinator {
     return { ok: false, error: why };
   }
 
-  private async runDegenerate(id: number, cause: string, promoteTarget = -1): Promise<Outcome> {
+  /** `onPrimary`: called once the new primary is in place (before the other standbys follow it). */
+  private async runDegenerate(id: number, cause: string, promoteTarget = -1, onPrimary?: () => void): Promise<Outcome> {
     const { table, log } = this.deps;
     const node = table.node(id);
     const b = this.backend(id);
@@ -85,9 +89,19 @@ export class FailoverCoordinator {
       return this.refuse(id, `degenerate backend request for node_id: ${id} is canceled because failover is disallowed on the node`);
     }
     const started = Date.now();
+    log.log({ node: id, cause }, `starting degeneration. shutdown host ${b.hostname}(${b.port})`);
+    table.setFailingOver(true);
+    try {
+      return await this.degenerateNode(id, b, cause, started, promoteTarget, onPrimary);
+    } finally {
+      table.setFailingOver(false);
+    }
+  }
+
+  private async degenerateNode(id: number, b: BackendConfig, cause: string, started: number, promoteTarget: number, onPrimary?: () => void): Promise<Outcome> {
+    const { table, log } = this.deps;
     const oldPrimary = table.state.primaryId;
     const oldMain = table.state.mainId;
-    log.log({ node: id, cause }, `starting degeneration. shutdown host ${b.hostname}(${b.port})`);
     table.setStatus(id, 'down', cause);
 
     const newMain = promoteTarget >= 0 ? promoteTarget : table.state.mainId;
@@ -104,6 +118,7 @@ export class FailoverCoordinator {
         await this.deps.findPrimary();
       }
       const newPrimary = table.state.primaryId;
+      if (newPrimary >= 0) onPrimary?.();
       if (primaryLost && newPrimary >= 0 && newPrimary !== oldPrimary && (this.followCommand() !== '' || promoteTarget >= 0)) {
         await this.follow(newPrimary, oldMain, oldPrimary);
       }
@@ -162,17 +177,45 @@ export class FailoverCoordinator {
     if (table.state.primaryId === id) return this.refuse(id, `specified node is already primary node, can't promote node id ${id}`);
     const oldPrimary = table.state.primaryId;
     const oldMain = table.state.mainId;
-    if (switchover && oldPrimary >= 0) {
-      // failover_command gets %m = the node to promote; the script promotes it.
-      const r = await this.runDegenerate(oldPrimary, `switchover: promote node ${id}`, id);
-      return r;
-    }
+    if (switchover && oldPrimary >= 0) return this.runSwitchover(oldPrimary, id);
     const b = this.backend(id)!;
     log.log({ node: id }, `starting promotion. promote host ${b.hostname}(${b.port})`);
     table.setPrimary(id, 'pcp_promote_node');
     await this.follow(id, oldMain, oldPrimary);
     log.log({ node: id }, `promotion done. promoted host ${b.hostname}(${b.port})`);
     return { ok: true };
+  }
+
+  /**
+   * A planned switchover: sessions are held at their transaction boundaries until none is in
+   * a transaction (at most switchover_timeout; those still in one then lose it: 40001, or it
+   * is replayed), the old primary is stopped cleanly, failover_command promotes `id` (%m), the
+   * others follow, and the sessions — rebuilt on `id` — are released. Clients see a pause.
+   */
+  private async runSwitchover(oldPrimary: number, id: number): Promise<Outcome> {
+    const { log } = this.deps;
+    const sw = this.deps.switchover;
+    if (sw === undefined) return this.runDegenerate(oldPrimary, `switchover: promote node ${id}`, id);
+    const limitMs = Number(this.deps.config().switchover_timeout ?? 30) * 1000;
+    log.log({ node: id, oldPrimary }, `switchover to node ${id}: holding new transactions; running ones may finish (switchover_timeout ${limitMs / 1000} s)`);
+    const held = await sw.hold(limitMs);
+    if (held.quiet) log.log({ ms: held.ms }, `switchover: every running transaction finished after ${held.ms} ms`);
+    else log.log({ ms: held.ms, busy: held.busy }, `switchover: ${held.busy} session(s) still busy after switchover_timeout; their transactions get the retryable error (40001)`);
+    let released = false;
+    // sessions rebuild on the new primary as soon as it is there; the standbys' follow need not hold them
+    const release = () => {
+      if (released) return;
+      released = true;
+      const ms = sw.release();
+      log.log({ ms, node: id }, `switchover to node ${id}: clients were paused ${ms} ms`);
+    };
+    try {
+      await sw.stopNode(oldPrimary);
+      // failover_command gets %m = the node to promote; the script promotes it.
+      return await this.runDegenerate(oldPrimary, `switchover: promote node ${id}`, id, release);
+    } finally {
+      release();
+    }
   }
 
   private async runHook(what: 'failover_command' | 'failback_command' | 'follow_primary_command', ids: PlaceholderIds): Promise<void> {

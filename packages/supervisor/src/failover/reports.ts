@@ -7,7 +7,7 @@
 import type { PgpoolConfig } from '@pgrelay/config';
 import type { Logger } from '@pgrelay/proxy';
 
-export type FailureKind = 'io' | 'connect' | 'shutdown';
+export type FailureKind = 'io' | 'connect' | 'shutdown' | 'mismatch';
 
 export interface ReportDeps {
   config(): PgpoolConfig;
@@ -27,6 +27,13 @@ export class FailureReports {
     const cfg = this.deps.config();
     const status = this.deps.nodeStatus(id);
     if (status !== 'up' && status !== 'waiting') return;
+    if (kind === 'mismatch') {
+      // The node answers logins fine: its data is what is wrong, so a probe would wrongly veto
+      // it. The worker only reports when replication_stop_on_mismatch /
+      // failover_if_affected_tuples_mismatch asked for it.
+      await this.deps.degenerate(id, cause);
+      return;
+    }
     if (kind === 'shutdown' && cfg.failover_on_backend_shutdown !== true) {
       this.deps.log.log({ node: id, worker }, `node ${id} is shutting down (${cause}); failover_on_backend_shutdown is off, leaving it to the health check`);
       return;
