@@ -19,6 +19,13 @@ describe('other languages\' drivers', () => {
 
   beforeAll(async () => {
     cluster = await startCluster({ standbys: 1 });
+    // Reads are balanced to the standby: with remote_apply a commit is visible there before it
+    // is acknowledged, so the checks can read their own writes in the next transaction (as an
+    // application that needs that would configure it; pgpool-II balances the same way).
+    await cluster.nodes[0]!.query("ALTER SYSTEM SET synchronous_standby_names = 'node1'");
+    await cluster.nodes[0]!.query("ALTER SYSTEM SET synchronous_commit = 'remote_apply'");
+    await cluster.nodes[0]!.query('SELECT pg_reload_conf()');
+    await cluster.waitForCatchup();
     relay = await startPgrelay({ cluster, conf: { num_init_children: 8 } });
   }, 60_000);
 
