@@ -11,6 +11,7 @@
  * replication_stop_on_mismatch / failover_if_affected_tuples_mismatch say. Reads go to the
  * session's load-balance node and stream straight through.
  */
+import { B, C, D, E, F, H, P, PASSTHROUGH, Q, S, Z } from '../routing/message-types';
 import {
   errorResponse,
   Framer,
@@ -43,17 +44,6 @@ import { bitCount, circumstantial, leadError, lowestBit, Mode, newStep, type Ste
 import { allDown, verdictWaitMs, waitDown } from './wait-down';
 import { describeAnswers, describeKinds, judge, type Answer } from './verdict';
 
-const Q = 0x51;
-const P = 0x50;
-const B = 0x42;
-const E = 0x45;
-const D = 0x44;
-const C = 0x43;
-const S = 0x53;
-const H = 0x48;
-const F = 0x46;
-const Z = 0x5a;
-const PASSTHROUGH = -1;
 
 /** CommandComplete always; DataRow too while a step captures a value. */
 const TAGS = typeTable('C');

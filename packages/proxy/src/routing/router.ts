@@ -7,6 +7,7 @@
  * there: pgrelay syncs the first backend and holds the client's next messages until it has
  * answered, so an error there still discards what followed, as PostgreSQL would.
  */
+import { B, C, D, E, F, H, P, PASSTHROUGH, Q, S, Z } from './message-types';
 import type { NodeState } from '@pgrelay/cluster';
 import { classify, type StatementInfo } from '@pgrelay/sql';
 import { noticeFieldsOf, noticeResponse, queryText, readyForQuery, simpleQuery, sqlstateOf } from '@pgrelay/protocol';
@@ -24,16 +25,6 @@ import { routingSettings, type SessionSettings } from './settings';
 import { EMPTY_FACTS, factsOf, Kind, type StatementFacts } from './statement';
 import { TxState } from './tx-state';
 
-const Q = 0x51;
-const P = 0x50;
-const B = 0x42;
-const E = 0x45;
-const D = 0x44;
-const C = 0x43;
-const S = 0x53;
-const H = 0x48;
-const F = 0x46;
-const Z = 0x5a;
 
 /** What the router needs from its session. */
 export interface RouterHost {
@@ -63,8 +54,6 @@ interface Held {
   raw: Buffer;
 }
 
-/** A message whose type is -1 in the hold queue is pass-through bytes (COPY data). */
-const PASSTHROUGH = -1;
 /** Client messages kept per batch for a re-run after failover; a longer batch is not re-run. */
 const MAX_BATCH = 256;
 
