@@ -194,6 +194,16 @@ export class BackendConn implements FrameSink {
     this.owner = owner;
     this.framer.setInspect(RELAY_TYPES);
     this.sessionsServed++;
+    // It can die between the login that opened it and this attach (the primary killed while
+    // the session still connected its read node): its close went to nobody, and a statement
+    // written to it would wait forever. The new owner hears of it once it is set up.
+    if (this.closed) {
+      setImmediate(() => {
+        if (this.owner !== owner) return;
+        this.owner = null;
+        owner.backendClosed(this, this.lastError ?? new BackendUnreachable(this.node.id, `node ${this.node.id} closed the connection`));
+      });
+    }
   }
 
   detach(): void {

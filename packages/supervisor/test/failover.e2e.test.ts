@@ -26,13 +26,15 @@ async function firstWrite(port: number, deadlineMs: number): Promise<number> {
   const end = Date.now() + deadlineMs;
   for (;;) {
     try {
-      const c = new Client({ host: '127.0.0.1', port, user: 'postgres', database: 'test', connectionTimeoutMillis: 2000 });
+      // query_timeout: an attempt that never gets an answer is reported, not waited on forever
+      const c = new Client({ host: '127.0.0.1', port, user: 'postgres', database: 'test', connectionTimeoutMillis: 2000, query_timeout: 10_000 });
       c.on('error', () => undefined);
       await c.connect();
       await c.query('INSERT INTO fo_probe VALUES (now())');
       await c.end();
       return Date.now();
-    } catch {
+    } catch (e) {
+      if (/Query read timeout/.test((e as Error).message)) console.warn('a write through pgrelay got no answer in 10 s during the failover');
       if (Date.now() > end) throw new Error('no write succeeded through pgrelay in time');
       await new Promise((r) => setTimeout(r, 100));
     }
