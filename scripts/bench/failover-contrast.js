@@ -24,22 +24,6 @@ const FAILOVER = `${ROOT}/scripts/failover/failover.sh %d %h %p %D %m %H %M %P %
 const HEALTH = { health_check_period: 1, health_check_max_retries: 2, health_check_retry_delay: 1, health_check_timeout: 3, connect_timeout: 2000 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** The postmaster and every process it started, at once (a dying machine, not a dying postmaster). */
-function killServer(node) {
-  const pm = node.pid();
-  process.kill(pm, 'SIGSTOP');
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pm) process.kill(Number(d), 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-  node.kill9();
-}
-
 function outcomeOf(e) {
   if (e && e.code && /^[0-9A-Z]{5}$/.test(e.code)) return e.severity === 'FATAL' ? 'lost connection' : e.code;
   return 'lost connection';
@@ -106,7 +90,7 @@ async function scenario(cluster, port, waitFailover) {
   }
   await sleep(1500);
   const killedAt = Date.now();
-  killServer(cluster.nodes[0]);
+  cluster.nodes[0].crash();
   await waitFailover();
   const failoverMs = Date.now() - killedAt;
   await sleep(2000);

@@ -5,15 +5,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { freePort, startPgrelay, type Cluster, type PgNode, type Pgrelay } from '@pgrelay/testkit';
+import type { Cluster, PgNode, Pgrelay } from '@pgrelay/testkit';
+import { OWN_BIN, pcppassFile, relayWithScripts, ROOT } from './failover-tools';
 import { run, type Run } from './helpers';
 
-export const ROOT = path.resolve(__dirname, '../../..');
+export { OWN_BIN, pcppassFile, ROOT };
+
 export const RECOVERY_SCRIPTS = path.join(ROOT, 'scripts/recovery');
-const FAILOVER_SCRIPTS = path.join(ROOT, 'scripts/failover');
-export const OWN_BIN = path.join(ROOT, 'node_modules/.bin');
 export const DEBIAN_BIN = '/usr/sbin';
 export const haveRecoveryExtension = (): boolean => fs.existsSync('/usr/share/postgresql/15/extension/pgpool_recovery.control');
 
@@ -52,35 +51,14 @@ export function installScripts(node: PgNode, cluster: Cluster, opts: { settings?
   writeServerFile(path.join(node.dataDir, 'pgrelay_recovery.env'), opts.settings ?? testkitSettings(cluster), 0o644);
 }
 
-export function pcppassFile(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgrelay-pcppass-'));
-  const file = path.join(dir, '.pcppass');
-  fs.writeFileSync(file, '*:*:pcp_user:pcp_pass\n', { mode: 0o600 });
-  return file;
-}
 
-/** pgrelay as failover.e2e's relayWithScripts, plus what online recovery needs. */
-export async function relayForRecovery(cluster: Cluster, conf: Record<string, string | number | boolean> = {}, env: Record<string, string> = {}): Promise<Pgrelay> {
-  const pcpPort = await freePort();
-  return startPgrelay({
+/** pgrelay with the failover scripts, plus what online recovery needs. */
+export function relayForRecovery(cluster: Cluster, conf: Record<string, string | number | boolean> = {}, env: Record<string, string> = {}): Promise<Pgrelay> {
+  return relayWithScripts(
     cluster,
-    conf: {
-      pcp_port: pcpPort,
-      health_check_period: 1,
-      health_check_max_retries: 1,
-      health_check_retry_delay: 1,
-      health_check_timeout: 3,
-      connect_timeout: 2000,
-      search_primary_node_timeout: 30,
-      failover_command: `${FAILOVER_SCRIPTS}/failover.sh %d %h %p %D %m %H %M %P %r %R %N %S`,
-      follow_primary_command: `${FAILOVER_SCRIPTS}/follow_primary.sh %d %h %p %D %m %H %M %P %r %R`,
-      recovery_user: 'postgres',
-      recovery_1st_stage_command: 'recovery_1st_stage',
-      recovery_timeout: 20,
-      ...conf,
-    },
-    env: { PCP_USER: 'pcp_user', PCP_PORT: String(pcpPort), PCP_HOST: '127.0.0.1', PCPPASSFILE: pcppassFile(), PCP_BIN: OWN_BIN, ...env },
-  });
+    { health_check_max_retries: 1, recovery_user: 'postgres', recovery_1st_stage_command: 'recovery_1st_stage', recovery_timeout: 20, ...conf },
+    env,
+  );
 }
 
 export const pcpArgs = (relay: Pgrelay): string[] => ['-h', '127.0.0.1', '-p', String(relay.pcpPort), '-U', 'pcp_user', '-w'];

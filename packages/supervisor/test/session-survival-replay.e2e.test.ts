@@ -5,7 +5,7 @@
  */
 import { startCluster, type Cluster, type Pgrelay } from '@pgrelay/testkit';
 import type { Client } from 'pg';
-import { client, killServer, outcomeOf, primaryNode, relayWithScripts, sleep, synchronousStandbys, Tally } from './session-survival-tools';
+import { client, outcomeOf, primaryNode, relayWithScripts, sleep, synchronousStandbys, Tally } from './session-survival-tools';
 
 describe('transaction replay across kill -9 of the primary', () => {
   let cluster: Cluster;
@@ -92,7 +92,7 @@ describe('transaction replay across kill -9 of the primary', () => {
     await withNow.query('UPDATE rp_counter SET n = n + 1 WHERE id = 91');
 
     await sleep(1500);
-    killServer(cluster.nodes[0]!);
+    cluster.nodes[0]!.crash();
     await relay.waitForLog(/failover done. shutdown host/, 30_000);
     await sleep(2000);
     stop = true;

@@ -2,39 +2,10 @@
  * Shared by the session-survival tests: a pgrelay with the sample failover scripts, clients
  * that run a workload and count what they saw, and checks on the servers themselves.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { freePort, startPgrelay, type Cluster, type Pgrelay } from '@pgrelay/testkit';
+import type { Cluster } from '@pgrelay/testkit';
 import { Client } from 'pg';
 
-export const ROOT = path.resolve(__dirname, '../../..');
-const SCRIPTS = path.join(ROOT, 'scripts/failover');
-
-/** pgrelay running scripts/failover/*.sh, with a fast health check (same settings as failover.e2e.test.ts). */
-export async function relayWithScripts(cluster: Cluster, conf: Record<string, string | number | boolean> = {}): Promise<Pgrelay> {
-  const pcpPort = await freePort();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgrelay-pcppass-'));
-  const pcppass = path.join(dir, '.pcppass');
-  fs.writeFileSync(pcppass, '*:*:pcp_user:pcp_pass\n', { mode: 0o600 });
-  return startPgrelay({
-    cluster,
-    conf: {
-      pcp_port: pcpPort,
-      num_init_children: 80,
-      health_check_period: 1,
-      health_check_max_retries: 2,
-      health_check_retry_delay: 1,
-      health_check_timeout: 3,
-      connect_timeout: 2000,
-      search_primary_node_timeout: 30,
-      failover_command: `${SCRIPTS}/failover.sh %d %h %p %D %m %H %M %P %r %R %N %S`,
-      follow_primary_command: `${SCRIPTS}/follow_primary.sh %d %h %p %D %m %H %M %P %r %R`,
-      ...conf,
-    },
-    env: { PCP_USER: 'pcp_user', PCP_PORT: String(pcpPort), PCP_HOST: '127.0.0.1', PCPPASSFILE: pcppass, PCP_BIN: path.join(ROOT, 'node_modules/.bin') },
-  });
-}
+export { relayWithScripts, ROOT } from './failover-tools';
 
 /**
  * Every commit on the primary waits until both standbys have applied it, so a write the
@@ -95,27 +66,6 @@ export async function primaryNode(cluster: Cluster): Promise<Cluster['nodes'][nu
     if (r && r[0].rec === false) return n;
   }
   throw new Error('no primary');
-}
-
-/**
- * kill -9 of the primary *server*: the postmaster and every process it started, as when the
- * machine dies. Killing only the postmaster leaves its backends running for a moment, and
- * PostgreSQL 15's orphaned backends were seen acknowledging commits the standbys never got
- * (without pgrelay too), which no proxy can make durable.
- */
-export function killServer(node: Cluster['nodes'][number]): void {
-  const pm = node.pid()!;
-  process.kill(pm, 'SIGSTOP'); // no crash-restart while its children go
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pm) process.kill(Number(d), 'SIGKILL');
-    } catch {
-      // gone already
-    }
-  }
-  node.kill9();
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

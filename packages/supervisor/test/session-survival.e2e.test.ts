@@ -6,7 +6,7 @@
  */
 import { startCluster, type Cluster, type Pgrelay } from '@pgrelay/testkit';
 import type { Client } from 'pg';
-import { client, killServer, outcomeOf, primaryNode, relayWithScripts, sleep, synchronousStandbys, Tally } from './session-survival-tools';
+import { client, outcomeOf, primaryNode, relayWithScripts, sleep, synchronousStandbys, Tally } from './session-survival-tools';
 
 const PROTOCOL_Q = { name: 'pp', text: 'SELECT $1::int + 100 AS v' };
 
@@ -138,7 +138,7 @@ describe('sessions survive kill -9 of the primary', () => {
     expect(sync.map((r) => r.sync_state)).toEqual(['quorum', 'quorum']);
     await sleep(1500);
     const killedAt = Date.now();
-    killServer(cluster.nodes[0]!);
+    cluster.nodes[0]!.crash();
     // half the idle clients speak at once: they wait for the new primary, then succeed
     const early = idle.slice(0, 5).map(async (s) => {
       const r = await s.c.query({ ...PROTOCOL_Q, values: [s.i] });

@@ -148,6 +148,21 @@ export class Node implements PgNode {
     this.paused = false;
   }
 
+  crash(): void {
+    const pm = this.requirePid('crash');
+    signalQuiet(pm, 'SIGSTOP'); // no crash-restart while its children go
+    for (const d of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      try {
+        const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+        if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pm) signalQuiet(Number(d), 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+    this.kill9();
+  }
+
   pause(): void {
     signalQuiet(this.requirePid('pause'), 'SIGSTOP');
     this.paused = true;

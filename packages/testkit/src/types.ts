@@ -22,6 +22,11 @@ export interface PgNode {
   stop(mode?: StopMode): Promise<void>;
   restart(): Promise<void>;
   kill9(): void;
+  /**
+   * The postmaster and every process it started killed at once, as when the machine dies.
+   * kill9() alone leaves its backends running a moment, and they can still acknowledge commits.
+   */
+  crash(): void;
   pause(): void;
   resume(): void;
   promote(): Promise<void>;
