@@ -6,7 +6,7 @@
  */
 import { noteNodeConnected } from './node-connected';
 import net from 'node:net';
-import type { AdminSessionReport } from '@pgrelay/cluster';
+import { isUsable, type AdminSessionReport } from '@pgrelay/cluster';
 import {
   authenticationOk,
   backendKeyData,
@@ -34,7 +34,7 @@ import { login, type LoginRequest } from './login';
 import { MessageQueue } from './message-queue';
 import { isCacheable as isCacheableDb } from './pool';
 import { connectReadNodes } from './routing/connect';
-import { connectAllNodes, isNative, nativeRouter } from './native';
+import { connectAllNodes, isNative, nativeRouter, withoutLostNodes } from './native';
 import type { Link } from './routing/link';
 import type { TxStatus } from './routing/replies';
 import { Router, type RouterHost } from './routing/router';
@@ -224,19 +224,23 @@ export class Session implements FrameSink, RouterHost {
       this.state = new SessionState(params, num(ctx.config, 'session_state_max_size') || 1 << 20, (bytes, limit) =>
         ctx.log.warn({ user, database, bytes, limit }, `session state reached session_state_max_size (${bytes} > ${limit} bytes): this session will not be rebuilt after a failover`),
       );
-      this.state.reported = result.conn.params;
       this.recorder = recorderFor(ctx);
-      const conns = [result.conn, ...reads.backends.map((b) => b.conn)];
-      this.poolKeys = [result.poolKey, ...reads.backends.map((b) => b.poolKey)];
-      const router = native ? nativeRouter(this, conns, reads.balance, (e) => this.fail(e)) : new Router(this, conns, reads.balance);
+      let held = [result, ...reads.backends];
+      let balance = reads.balance;
+      if (native) ({ held, balance } = withoutLostNodes(ctx, held, balance));
+      const conns = held.map((b) => b.conn);
+      this.poolKeys = held.map((b) => b.poolKey);
+      const main = conns[0]!;
+      this.state.reported = main.params;
+      const router = native ? nativeRouter(this, conns, balance, (e) => this.fail(e)) : new Router(this, conns, balance);
       this.router = router;
       this.adminView().nodeId = router.balanceNodeId;
       this.cancelKey = ctx.cancels.register(this);
       this.client.cork();
       this.client.write(authenticationOk());
-      for (const [k, v] of result.conn.params) this.client.write(parameterStatus(k, v));
+      for (const [k, v] of main.params) this.client.write(parameterStatus(k, v));
       this.client.write(backendKeyData(this.cancelKey.pid, this.cancelKey.key));
-      this.client.write(readyForQuery(result.conn.txStatus));
+      this.client.write(readyForQuery(main.txStatus));
       this.client.uncork();
       if (this.authTimer) clearTimeout(this.authTimer);
       this.authTimer = null;
@@ -245,6 +249,8 @@ export class Session implements FrameSink, RouterHost {
       ctx.log.debug({ user, database, node: result.conn.node.id, balance: router.balanceNodeId, reused: result.reused, backendPid: result.conn.pid }, 'session started');
       this.framer.setInspect(RELAY_TYPES);
       this.resetIdleTimer();
+      // a streaming session whose nodes went down while it logged in: let go or moved now
+      for (const l of router.links) if (!ctx.state.nodes.some((n) => n.id === l.nodeId && isUsable(n))) this.nodeWentDown(l.nodeId, `node ${l.nodeId} went down while this session logged in`);
       // Anything the client sent before it saw ReadyForQuery is relayed now, in order.
       for (const m of this.loginQueue.drain()) this.message(m.type, m.body, m.raw);
     } catch (e) {

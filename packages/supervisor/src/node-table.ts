@@ -54,8 +54,9 @@ export class NodeTable {
     const before = n.status;
     n.status = status;
     n.lastStatusChange = Date.now();
-    this.log.log({ node: id, from: before, to: status, cause }, `node ${id} status changed from ${before} to ${status}: ${cause}`);
+    // workers are told first: whoever acts on this line finds them already knowing it
     this.commit();
+    this.log.log({ node: id, from: before, to: status, cause }, `node ${id} status changed from ${before} to ${status}: ${cause}`);
   }
 
   setPrimary(id: number, cause: string): void {

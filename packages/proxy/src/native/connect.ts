@@ -9,7 +9,7 @@ import { noteNodeConnected } from '../node-connected';
 import { isUsable } from '@pgrelay/cluster';
 import { bool, num, type WorkerContext } from '../context';
 import type { Credentials } from '../credentials';
-import { BackendUnreachable } from '../errors';
+import { BackendUnreachable, fatal } from '../errors';
 import { loginToNode, type LoginRequest } from '../login';
 import type { BackendConn } from '../backend-conn';
 import { selectLoadBalanceNode } from '../routing/balance';
@@ -61,4 +61,21 @@ export async function connectAllNodes(ctx: WorkerContext, req: LoginRequest, cre
     await loadCatalog(req.database, main, Math.max(num(ctx.config, 'connect_timeout'), 10_000));
   }
   return { backends, balance };
+}
+
+/**
+ * Nodes that went down while the session was logging in (the cluster state reached this
+ * worker after the links were made): left out before the session starts, so its first write
+ * does not meet a node the others no longer replicate to. Nothing has reached the client yet,
+ * so a lost main node is simply replaced by the next one held. Link 0 stays the main node.
+ */
+export function withoutLostNodes<T extends { conn: BackendConn }>(ctx: WorkerContext, held: T[], balance: number): { held: T[]; balance: number } {
+  const up = (b: T) => ctx.state.nodes.some((n) => n.id === b.conn.node.id && isUsable(n));
+  if (held.every(up)) return { held, balance };
+  const kept = held.filter(up);
+  for (const b of held) if (!up(b)) b.conn.destroy();
+  if (kept.length === 0) throw fatal('08006', 'failed to create a backend connection', 'every node this session connected to went down while it logged in');
+  const balanceConn = held[balance]!.conn;
+  const at = kept.findIndex((b) => b.conn === balanceConn);
+  return { held: kept, balance: at < 0 ? 0 : at };
 }

@@ -4,7 +4,7 @@ import type { ClientError } from '../errors';
 import type { Router, RouterHost } from '../routing/router';
 import { NativeRouter } from './router';
 
-export { connectAllNodes } from './connect';
+export { connectAllNodes, withoutLostNodes } from './connect';
 export { NativeRouter } from './router';
 
 export const isNative = (mode: string): boolean => mode === 'native_replication';
