@@ -31,9 +31,9 @@ const HELP = `usage: scripts/bench/run [options]
                          scripts   select-only tpcb-like
                          modes     simple extended prepared
                          clients   c=8 (or 8)
-                         variants  pgrelay pgrelay-w1 pgbouncer-session pgbouncer-tx pgpool
+                         variants  pgrelay pgrelay-cpus pgbouncer-session pgbouncer-tx pgpool
                                    spread (direct is always run); also pgbouncer (both modes)
-                                   and pgrelay-rr (worker_scheduling=rr; only when named)
+                                   pgrelay-w1 and pgrelay-rr (worker_scheduling=rr; only when named)
                        'latency' alone runs the select-only 1-client rows
   --duration S         seconds per pgbench run (full 10, quick 3)
   --repeat N           runs per variant and row, interleaved; the median is reported (3 / 1)
@@ -98,9 +98,10 @@ const SECTIONS = ['tps', 'latency', 'connect', 'memory'];
 const VARIANTS = [
   { name: 'direct', kind: 'direct' },
   { name: 'spread', kind: 'spread' },
-  { name: 'pgrelay-w1', kind: 'pgrelay', conf: { num_workers: 1 } },
   { name: 'pgrelay', kind: 'pgrelay', conf: { num_workers: 0 } },
-  { name: 'pgrelay-rr', kind: 'pgrelay', conf: { num_workers: 0, worker_scheduling: 'rr' }, extra: true },
+  { name: 'pgrelay-cpus', kind: 'pgrelay', conf: { num_workers: os.availableParallelism() } },
+  { name: 'pgrelay-w1', kind: 'pgrelay', conf: { num_workers: 1 }, extra: true },
+  { name: 'pgrelay-rr', kind: 'pgrelay', conf: { num_workers: os.availableParallelism(), worker_scheduling: 'rr' }, extra: true },
   { name: 'pgbouncer-session', kind: 'pgbouncer', mode: 'session' },
   { name: 'pgbouncer-tx', kind: 'pgbouncer', mode: 'transaction' },
   { name: 'pgpool', kind: 'pgpool' },

@@ -19,3 +19,4 @@ export {
 export { parsePoolPasswd, loadPoolPasswd, readKeyFile, classifySecret, type PasswdSecret } from './pool-passwd';
 export { encryptAes, decryptAes, md5Hash } from './aes';
 export { parsePcpConf, loadPcpConf } from './pcp-conf';
+export { workerCount } from './worker-count';

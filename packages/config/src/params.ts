@@ -343,7 +343,7 @@ export const PARAMS = [
 
   // ---- pgrelay's own settings ------------------------------------------------------------------
   { name: 'num_workers', type: 'int', default: 0, min: 0, max: 1024, apply: 'restart', group: 'pgrelay',
-    description: 'pgrelay: number of worker processes that carry client sessions; 0 = one per CPU.' },
+    description: 'pgrelay: number of worker processes that carry client sessions; 0 = one per two CPUs (at least one).' },
   { name: 'worker_scheduling', type: 'enum', values: ['none', 'rr'], default: 'none', apply: 'restart', group: 'pgrelay',
     description: "pgrelay: how new connections are handed to workers: 'none' lets workers accept from the shared socket, 'rr' has the supervisor deal them round-robin." },
   { name: 'max_message_size', type: 'int', unit: 'bytes', default: 1073741824, min: 8192, max: INT_MAX, apply: 'restart', group: 'pgrelay',

@@ -17,6 +17,7 @@ import { AUTH_OK, BackendAuthenticator, methodOfRequest } from './backend-auth';
 import type { AuthMethod, Credentials } from './credentials';
 import { BackendRefusal, BackendUnreachable, ClientError } from './errors';
 import { MessageQueue, type Message } from './message-queue';
+import { SYNC } from './routing/messages';
 
 export interface NodeTarget {
   id: number;
@@ -70,6 +71,8 @@ export class BackendConn implements FrameSink {
   readonly createdAt = Date.now();
   lastUsed = Date.now();
   sessionsServed = 0;
+  /** socket.bytesWritten when the session state was last known fresh (after login, after a reset). */
+  private writtenWhenClean = 0;
   closed = false;
   private lastError: Error | undefined;
 
@@ -101,6 +104,7 @@ export class BackendConn implements FrameSink {
     const conn = new BackendConn(node, socket);
     try {
       await conn.login(startup, credentials, timeouts.loginMs);
+      conn.writtenWhenClean = socket.bytesWritten;
     } catch (e) {
       conn.destroy();
       throw e;
@@ -211,6 +215,14 @@ export class BackendConn implements FrameSink {
     this.lastUsed = Date.now();
   }
 
+  /**
+   * Nothing was sent since the login or the last reset: the backend's session state is as
+   * fresh as a reset would leave it (a replay of SETs after a failover writes, so counts).
+   */
+  get untouched(): boolean {
+    return this.socket.bytesWritten === this.writtenWhenClean;
+  }
+
   write(buf: Buffer): boolean {
     return this.socket.write(buf);
   }
@@ -218,6 +230,8 @@ export class BackendConn implements FrameSink {
   /**
    * Runs statements as simple queries, swallowing their results (used for the reset
    * between clients). Starts with a Sync so an unfinished extended-protocol batch ends first.
+   * A statement that fails does not stop the ones after it (they were sent together); the
+   * first failure is reported.
    */
   async reset(statements: string[], timeoutMs: number): Promise<void> {
     this.owner = null;
@@ -225,13 +239,14 @@ export class BackendConn implements FrameSink {
     this.queue = new MessageQueue();
     const timer = setTimeout(() => this.fail(new Error('reset timed out')), timeoutMs);
     try {
-      this.socket.write(Buffer.from([0x53, 0, 0, 0, 4]));
+      // one write for all of them: each write is a syscall, and the backend answers in order
+      this.socket.write(Buffer.concat([SYNC, ...statements.map(simpleQuery)]));
       await this.until(Z);
       for (const sql of statements) {
-        this.socket.write(simpleQuery(sql));
         const err = await this.until(Z);
         if (err) throw new Error(`reset query "${sql}" failed: ${err}`);
       }
+      this.writtenWhenClean = this.socket.bytesWritten;
     } finally {
       clearTimeout(timer);
       this.queue = null;

@@ -660,8 +660,8 @@ export class Session implements FrameSink, RouterHost {
       return;
     }
     try {
-      const statements = resetStatements(cfg.reset_query_list as string[] | string, backend.txStatus);
-      await backend.reset(statements, 10_000);
+      // a connection this client never sent anything to is as the last reset left it
+      if (!backend.untouched) await backend.reset(resetStatements(cfg.reset_query_list as string[] | string, backend.txStatus), 10_000);
       this.ctx.pool.put(key, backend);
     } catch (e) {
       this.ctx.log.debug({ err: (e as Error).message }, 'reset failed; closing backend connection');

@@ -3,7 +3,7 @@
  * down, slot requests and cancel requests across workers, events up.
  */
 import cluster, { type Worker } from 'node:cluster';
-import os from 'node:os';
+import { workerCount } from '@pgrelay/config';
 import type { ClusterState, SupervisorToWorker, WorkerToSupervisor } from '@pgrelay/cluster';
 import { workerOfPid } from '@pgrelay/cluster';
 import type { FailureKind } from './failover';
@@ -39,7 +39,7 @@ export class WorkerSet {
     limits: { numInitChildren: number; reserved: number },
     policy: 'none' | 'rr',
   ) {
-    this.count = numWorkers > 0 ? numWorkers : os.availableParallelism();
+    this.count = workerCount(numWorkers);
     this.slots = new SlotCounter(limits.numInitChildren, limits.reserved);
     // SCHED_NONE: every worker accepts on the shared listening socket itself and the kernel
     // hands each connection to one of them — no IPC per accepted connection. SCHED_RR

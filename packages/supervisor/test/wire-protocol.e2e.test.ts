@@ -144,6 +144,36 @@ describe('connection cache', () => {
     expect(r.rows[0].wm).not.toBe('12345kB');
     await b.end();
   });
+
+  test('a client that leaves inside a transaction: the next one gets the backend with the transaction rolled back and its SET gone', async () => {
+    const a = await connect(relay.port);
+    await a.query('BEGIN');
+    const pidA = (await a.query('SELECT /*NO LOAD BALANCE*/ pg_backend_pid() AS p')).rows[0].p;
+    await a.query('SET work_mem = 23456');
+    await a.end();
+    await new Promise((r) => setTimeout(r, 100));
+    const b = await connect(relay.port);
+    const r = await b.query("SELECT /*NO LOAD BALANCE*/ pg_backend_pid() AS p, current_setting('work_mem') AS wm, now() = statement_timestamp() AS fresh");
+    expect(r.rows[0]).toEqual({ p: pidA, wm: expect.not.stringMatching(/^23456/), fresh: true });
+    await b.end();
+  });
+
+  test('a backend the client never sent anything to goes back to the cache without a reset', async () => {
+    const primaryBackends = async () =>
+      (await cluster.primary().query("SELECT pid, state_change::text AS at FROM pg_stat_activity WHERE datname = 'test' AND backend_type = 'client backend' AND pid <> pg_backend_pid() ORDER BY pid", [], { database: 'test' })) as { pid: number; at: string }[];
+    const a = await connect(relay.port);
+    await a.query('SELECT /*NO LOAD BALANCE*/ 1');
+    await a.end();
+    await new Promise((r) => setTimeout(r, 100));
+    const before = await primaryBackends();
+    expect(before.length).toBeGreaterThan(0);
+    // reads go to the standby here: the session's primary connection is not written to
+    const b = await connect(relay.port);
+    expect((await b.query('SELECT 2 AS two')).rows).toEqual([{ two: 2 }]);
+    await b.end();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await primaryBackends()).toEqual(before);
+  });
 });
 
 describe('psql through pgrelay', () => {

@@ -54,8 +54,9 @@ const PEERS = ['pgbouncer-session', 'pgbouncer-tx', 'pgpool'];
 const HEAD = {
   direct: 'direct (primary)',
   spread: 'direct, 3 nodes',
-  'pgrelay-w1': 'pgrelay 1 worker',
   pgrelay: 'pgrelay (default workers)',
+  'pgrelay-cpus': 'pgrelay, a worker per CPU',
+  'pgrelay-w1': 'pgrelay 1 worker',
   'pgrelay-rr': 'pgrelay rr',
   'pgbouncer-session': 'PgBouncer session',
   'pgbouncer-tx': 'PgBouncer transaction',

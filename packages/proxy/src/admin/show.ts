@@ -1,5 +1,4 @@
 /** SHOW POOL_*: pgpool-II 4.3.5's reports, answered from this worker's ClusterState and settings. */
-import os from 'node:os';
 import {
   backendStatsRows,
   BACKEND_STATS_COLUMNS,
@@ -19,7 +18,7 @@ import {
   type ProcessLayout,
 } from '@pgrelay/pcp';
 import type { AdminNodeCounters, AdminWorkerReport } from '@pgrelay/cluster';
-import type { BackendConfig } from '@pgrelay/config';
+import { workerCount, type BackendConfig } from '@pgrelay/config';
 import type { WorkerContext } from '../context';
 import type { AdminSession } from './index';
 import { gatherReports } from './gather';
@@ -35,8 +34,7 @@ function layout(ctx: WorkerContext): ProcessLayout {
     numInitChildren: Number(cfg.num_init_children),
     maxPool: Number(cfg.max_pool),
     nodes: nodeCount(ctx.state),
-    // The supervisor forks num_workers workers, or one per CPU when it is 0.
-    workers: configured > 0 ? configured : os.availableParallelism(),
+    workers: workerCount(configured),
     clientIdleLimit: Number(cfg.client_idle_limit ?? 0),
   };
 }
