@@ -1,4 +1,5 @@
 /** Everything a session reads from its worker: settings, cluster state, shared pools. */
+import type { SecureContext } from 'node:tls';
 import type { HbaRule, PasswdSecret, PgpoolConfig } from '@pgrelay/config';
 import type { AdminSessionReport, ClusterState, WorkerToSupervisor } from '@pgrelay/cluster';
 import type { CancelRegistry } from './cancel-registry';
@@ -37,6 +38,8 @@ export interface WorkerContext {
   sessions: Set<SessionHandle>;
   /** Set when the worker stops taking new sessions. */
   draining: boolean;
+  /** ssl = on: what an SSLRequest is answered with; null answers 'N'. */
+  tls: SecureContext | null;
 }
 
 /** Typed reads of pgpool.conf values (the config package normalises units). */

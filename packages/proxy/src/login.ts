@@ -19,6 +19,8 @@ export interface LoginRequest {
   /** Client address ('' for a Unix socket). */
   address: string;
   local: boolean;
+  /** The client talks SSL (pool_hba.conf's hostssl / hostnossl). */
+  ssl: boolean;
 }
 
 export interface LoginResult {
@@ -29,7 +31,7 @@ export interface LoginResult {
 }
 
 function hbaMethod(rules: HbaRule[], req: LoginRequest): AuthMethod {
-  const rule = matchHba(rules, { local: req.local, address: req.address, database: req.database, user: req.user, ssl: false });
+  const rule = matchHba(rules, { local: req.local, address: req.address, database: req.database, user: req.user, ssl: req.ssl });
   const where = `host "${req.local ? '[local]' : req.address}", user "${req.user}", database "${req.database}"`;
   if (!rule) throw fatal('28000', `no pool_hba.conf entry for ${where}`);
   switch (rule.method) {

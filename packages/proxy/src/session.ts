@@ -6,6 +6,7 @@
  */
 import { noteNodeConnected } from './node-connected';
 import net from 'node:net';
+import { TLSSocket, type SecureContext } from 'node:tls';
 import { isUsable, type AdminSessionReport } from '@pgrelay/cluster';
 import {
   authenticationOk,
@@ -58,6 +59,7 @@ import { classify } from '@pgrelay/sql';
 const X = 0x58;
 
 /** During login every client message is read; afterwards the ones that decide where a message goes. */
+const SSL_ACCEPTED = Buffer.from('S');
 const LOGIN_TYPES = typeTable('pQPSXCFBEDHdcf');
 const RELAY_TYPES = typeTable('QPBEDCSHFX');
 
@@ -98,13 +100,22 @@ export class Session implements FrameSink, RouterHost {
   /** transaction_replay: the open transaction's statements and answer checksums (null when off). */
   private recorder: TxRecorder | null = null;
 
-  constructor(readonly ctx: WorkerContext, private readonly client: net.Socket) {
+  /** The client's address, read once: an SSL socket wrapped around the connection may not know it. */
+  private readonly peer: { address: string | undefined; port: number | undefined };
+  /** The client switched to SSL (answered 'S' to its SSLRequest). */
+  private encrypted = false;
+  private readonly clientEvents = {
+    data: (chunk: Buffer) => this.onClientData(chunk),
+    error: () => this.end('client connection error'),
+    close: () => this.end(this.terminated ? undefined : 'client disconnected'),
+    drain: () => this.router?.resumeLinks(),
+  };
+
+  constructor(readonly ctx: WorkerContext, private client: net.Socket) {
     this.framer = new Framer(this, LOGIN_TYPES, num(ctx.config, 'max_message_size') || 0x3fffffff);
+    this.peer = { address: client.remoteAddress, port: client.remotePort };
     client.setNoDelay(true);
-    client.on('data', (chunk) => this.onClientData(chunk));
-    client.on('error', () => this.end('client connection error'));
-    client.on('close', () => this.end(this.terminated ? undefined : 'client disconnected'));
-    client.on('drain', () => this.router?.resumeLinks());
+    for (const [event, fn] of Object.entries(this.clientEvents)) client.on(event, fn);
     const timeout = num(ctx.config, 'authentication_timeout');
     if (timeout > 0) {
       this.authTimer = setTimeout(() => this.fail(fatal('08P01', 'canceling authentication due to timeout')), timeout * 1000);
@@ -118,7 +129,7 @@ export class Session implements FrameSink, RouterHost {
   }
 
   private get address(): string {
-    return this.client.remoteAddress ?? '';
+    return this.peer.address ?? '';
   }
 
   get database(): string {
@@ -158,6 +169,12 @@ export class Session implements FrameSink, RouterHost {
       }
       buf = buf.subarray(r.used);
       const p = r.packet;
+      if (p.kind === 'ssl' && this.ctx.tls !== null && !this.encrypted && this.peer.address !== undefined) {
+        // bytes sent after the request and before the handshake were not protected by it
+        if (buf.length > 0) throw fatal('08P01', 'received unencrypted data after SSL request', 'This could be either a client-software bug or evidence of an attempted man-in-the-middle attack.');
+        this.startTls(this.ctx.tls);
+        return;
+      }
       if (p.kind === 'ssl' || p.kind === 'gssenc') {
         this.client.write(encryptionRefused());
         continue;
@@ -181,6 +198,19 @@ export class Session implements FrameSink, RouterHost {
     }
   }
 
+  /** Answers 'S' and goes on over SSL: the session's reads and writes move to the TLS socket. */
+  private startTls(context: SecureContext): void {
+    const raw = this.client;
+    for (const [event, fn] of Object.entries(this.clientEvents)) raw.off(event, fn);
+    raw.on('error', () => undefined); // the TLS socket reports it
+    raw.write(SSL_ACCEPTED);
+    const secure = new TLSSocket(raw, { isServer: true, secureContext: context });
+    for (const [event, fn] of Object.entries(this.clientEvents)) secure.on(event, fn);
+    this.client = secure;
+    this.encrypted = true;
+    this.startupBuf = null;
+  }
+
   // ---- login --------------------------------------------------------------------------
 
   private async establish(params: Map<string, string>): Promise<void> {
@@ -194,10 +224,10 @@ export class Session implements FrameSink, RouterHost {
       const loginParams = new Map(params);
       loginParams.delete('user');
       loginParams.delete('database');
-      const local = this.client.remoteAddress === undefined;
-      this.req = { user, database, params: loginParams, address: this.address, local };
+      const local = this.peer.address === undefined;
+      this.req = { user, database, params: loginParams, address: this.address, local, ssl: this.encrypted };
       if (bool(ctx.config, 'log_connections')) {
-        ctx.log.log({ user, database, host: this.address, port: this.client.remotePort }, `connection received: host=${local ? '[local]' : this.address} port=${this.client.remotePort ?? ''}`);
+        ctx.log.log({ user, database, host: this.address, port: this.peer.port }, `connection received: host=${local ? '[local]' : this.address} port=${this.peer.port ?? ''}`);
       }
       const answer = await ctx.slots.acquire();
       if (this.ended) {

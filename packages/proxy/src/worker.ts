@@ -19,6 +19,7 @@ import { SessionSet } from './lifetime';
 import { RecoveryGate } from './recovery-gate';
 import { SwitchoverHold } from './survive/switchover-hold';
 import { LocalSlots, RemoteSlots, type SlotGate } from './slots';
+import { loadTlsContext } from './tls-context';
 
 export interface WorkerInit {
   index: number;
@@ -72,7 +73,14 @@ export async function runWorker(): Promise<void> {
       (reason) => retire(reason),
     ),
     draining: false,
+    tls: null,
   };
+  try {
+    ctx.tls = loadTlsContext(cfg);
+  } catch (e) {
+    log.fatal({ err: (e as Error).message }, `could not set up SSL: ${(e as Error).message}`);
+    process.exit(3);
+  }
 
   /** Stop taking sessions, let the supervisor start a replacement, exit when the last one ends. */
   function retire(reason: string): void {
