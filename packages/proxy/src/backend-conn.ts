@@ -18,12 +18,23 @@ import type { AuthMethod, Credentials } from './credentials';
 import { BackendRefusal, BackendUnreachable, ClientError } from './errors';
 import { MessageQueue, type Message } from './message-queue';
 import { SYNC } from './routing/messages';
+import { negotiateSsl } from './backend-ssl';
 
 export interface NodeTarget {
   id: number;
   host: string;
   port: number;
+  /** ssl = on: ask the server for SSL over TCP (a Unix socket never uses it). */
+  ssl?: boolean;
 }
+
+/** Where a configured backend is, and how pgrelay talks to it. */
+export const backendTarget = (b: { id: number; hostname: string; port: number }, config: { ssl?: unknown }): NodeTarget => ({
+  id: b.id,
+  host: b.hostname,
+  port: b.port,
+  ssl: config.ssl === true,
+});
 
 /** Receives a backend's traffic while a session owns the connection. */
 export interface BackendOwner {
@@ -100,7 +111,15 @@ export class BackendConn implements FrameSink {
     credentials: CredentialSource,
     timeouts: { connectMs: number; loginMs: number },
   ): Promise<BackendConn> {
-    const socket = await connectSocket(node, timeouts.connectMs);
+    let socket = await connectSocket(node, timeouts.connectMs);
+    if (node.ssl && socketPathOf(node) === undefined) {
+      try {
+        socket = await negotiateSsl(socket, node.id, timeouts.connectMs);
+      } catch (e) {
+        socket.destroy();
+        throw e;
+      }
+    }
     const conn = new BackendConn(node, socket);
     try {
       await conn.login(startup, credentials, timeouts.loginMs);

@@ -78,7 +78,7 @@ export async function login(ctx: WorkerContext, req: LoginRequest, client: Clien
     );
   }
   const node = ctx.state.nodes.find((n) => n.id === nodeId)!;
-  const target: NodeTarget = { id: node.id, host: node.host, port: node.port };
+  const target: NodeTarget = { id: node.id, host: node.host, port: node.port, ssl: bool(cfg, 'ssl') };
   const secret = ctx.passwd.get(req.user);
   const fixedMethod = ctx.hba ? hbaMethod(ctx.hba, req) : null;
   const key = poolKey(nodeId, req.user, req.database, req.params);

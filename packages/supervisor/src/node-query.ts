@@ -1,6 +1,6 @@
 /** Runs one query on one node as sr_check_user: the supervisor's own look at a server. */
 import type { BackendConfig, PasswdSecret, PgpoolConfig } from '@pgrelay/config';
-import { BackendConn } from '@pgrelay/proxy';
+import { BackendConn, backendTarget } from '@pgrelay/proxy';
 import { srCheckLogin } from './primary';
 
 export type Rows = (string | null)[][];
@@ -9,7 +9,7 @@ export async function queryNode(config: PgpoolConfig, passwd: Map<string, Passwd
   const login = srCheckLogin(config, passwd);
   const timeoutMs = Number(config.connect_timeout) || 10000;
   const conn = await BackendConn.open(
-    { id: b.id, host: b.hostname, port: b.port },
+    backendTarget(b, config),
     { user: login.user, database: login.database, application_name: 'pgrelay_check' },
     async () => ({ user: login.user, password: login.password, md5: login.md5 }),
     { connectMs: timeoutMs, loginMs: timeoutMs },

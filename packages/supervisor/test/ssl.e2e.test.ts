@@ -79,3 +79,50 @@ test('ssl = on with a key file that cannot be read: pgrelay does not start and n
   expect(code).not.toBe(0);
   expect(bad.log()).toMatch(/could not set up SSL: ssl_key: could not read \\?".*missing\.key/);
 }, 60_000);
+
+describe('SSL to the backends', () => {
+  let strict: Cluster;
+  let relay2: Pgrelay;
+
+  beforeAll(async () => {
+    strict = await startCluster({ standbys: 0, name: 'sslbackend' });
+    const node = strict.primary();
+    const { uid, gid } = fs.statSync(node.dataDir);
+    for (const f of ['server.crt', 'server.key']) {
+      const to = path.join(node.dataDir, f);
+      fs.copyFileSync(path.join(dir, f), to);
+      fs.chmodSync(to, 0o600);
+      fs.chownSync(to, uid, gid);
+    }
+    await node.query('ALTER SYSTEM SET ssl = on');
+    // the server takes TCP clients over SSL only
+    fs.writeFileSync(path.join(node.dataDir, 'pg_hba.conf'), 'local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostnossl all all 127.0.0.1/32 reject\n');
+    await node.query('SELECT pg_reload_conf()');
+    await new Promise((r) => setTimeout(r, 300));
+    relay2 = await startPgrelay({
+      cluster: strict,
+      conf: { ssl: true, ssl_cert: path.join(dir, 'server.crt'), ssl_key: path.join(dir, 'server.key'), health_check_period: 1, sr_check_period: 1 },
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await relay2?.stop('fast');
+    await strict?.stop();
+  });
+
+  test('sessions, health checks and the sr check reach a server that refuses plain TCP', async () => {
+    const plain = await run('psql', ['-X', '-h', '127.0.0.1', '-p', String(strict.primary().port), '-U', 'postgres', '-d', 'test', '-c', 'SELECT 1'], { PGSSLMODE: 'disable' });
+    expect(plain.stderr).toMatch(/no encryption|rejects/);
+    const c = new Client({ host: '127.0.0.1', port: relay2.port, user: 'postgres', database: 'test' });
+    await c.connect();
+    expect((await c.query('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()')).rows).toEqual([{ ssl: true }]);
+    await c.end();
+    // three health checks later the node is still up, and nothing failed to log in
+    await new Promise((r) => setTimeout(r, 3000));
+    const d = new Client({ host: '127.0.0.1', port: relay2.port, user: 'postgres', database: 'test' });
+    await d.connect();
+    expect((await d.query('SHOW POOL_NODES')).rows.map((r) => [r.status, r.role])).toEqual([['up', 'primary']]);
+    await d.end();
+    expect(relay2.log()).not.toMatch(/health check failed|rejects connection/);
+  }, 60_000);
+});

@@ -4,6 +4,7 @@
  * between; a node that is down or unused when its turn comes is skipped (and counted so).
  * Settings are read at each check, so a reload applies from the next one.
  */
+import { backendTarget } from '@pgrelay/proxy';
 import path from 'node:path';
 import type { BackendConfig, HealthCheckConfig, PgpoolConfig } from '@pgrelay/config';
 import type { NodeStatus } from '@pgrelay/cluster';
@@ -97,7 +98,7 @@ export class NodeLoop {
     }
     const login = this.deps.login(hc);
     if (login.problem) log.warn({ node: id, user: login.user }, login.problem);
-    const target = { id, host: b.hostname, port: b.port };
+    const target = backendTarget(b, this.deps.config());
     const limits = { connectTimeoutMs: hc.connect_timeout, timeoutMs: hc.timeout * 1000 };
 
     let retries = 0;

@@ -4,13 +4,14 @@
  * unless recovery_database (4.7) is set explicitly.
  */
 import type { BackendConfig, PasswdSecret, PgpoolConfig } from '@pgrelay/config';
-import { BackendConn } from '@pgrelay/proxy';
+import { BackendConn, backendTarget } from '@pgrelay/proxy';
 import { healthLogin, type HealthLogin } from '../health';
 
-export type RecoveryLogin = HealthLogin;
+/** With ssl: recovery talks to the nodes as the sessions do. */
+export type RecoveryLogin = HealthLogin & { ssl: boolean };
 
 export function recoveryLogin(config: PgpoolConfig, passwd: Map<string, PasswdSecret>, aesKey: string | undefined, database: string): RecoveryLogin {
-  return healthLogin({ user: String(config.recovery_user ?? ''), password: String(config.recovery_password ?? ''), database }, passwd, aesKey);
+  return { ...healthLogin({ user: String(config.recovery_user ?? ''), password: String(config.recovery_password ?? ''), database }, passwd, aesKey), ssl: config.ssl === true };
 }
 
 /** pgpool refuses an md5 hash as recovery_password (libpq cannot log in with one); it says so only once the login failed. */
@@ -20,7 +21,7 @@ export function isMd5Password(config: PgpoolConfig): boolean {
 
 export async function openAs(b: BackendConfig, login: RecoveryLogin, database: string, timeoutMs: number): Promise<BackendConn> {
   return BackendConn.open(
-    { id: b.id, host: b.hostname, port: b.port },
+    backendTarget(b, login),
     { user: login.user, database, application_name: 'pgrelay_recovery' },
     async () => ({ user: login.user, password: login.password, md5: login.md5 }),
     { connectMs: timeoutMs, loginMs: timeoutMs },

@@ -59,7 +59,7 @@ export function startSrCheck(ctx: SupervisorContext): SrCheck {
     const primary = state.nodes.find((n) => n.id === state.primaryId);
     if (!primary || !isUsable(primary) || state.nodes.length < 2) return;
     const timeoutMs = Math.max(Number(cfg.connect_timeout) || 0, 10_000);
-    conns ??= new CheckConnections(srCheckLogin(cfg, ctx.files().passwd), timeoutMs);
+    conns ??= new CheckConnections(srCheckLogin(cfg, ctx.files().passwd), timeoutMs, cfg.ssl === true);
     const c = conns;
     const backends = cfg.backends as BackendConfig[];
     const s = lagSettings(cfg);
