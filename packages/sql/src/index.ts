@@ -117,3 +117,4 @@ export function standardConformingStrings(on: boolean): void {
 }
 export { readsClock, rewriteTime, rewriteTimeAsParam } from './rewrite-time';
 export { insertLockComment, insertTarget, type InsertTarget } from './rewrite-insert';
+export { withClockDefaults, type TableColumn } from './rewrite-defaults';

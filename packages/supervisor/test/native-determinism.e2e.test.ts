@@ -45,6 +45,25 @@ test('INSERT … VALUES (now()) and the other clock reads store the same value o
   expect(rows[0]![2]!.ts).toMatch(/\.\d+/);
 });
 
+test('column DEFAULTs that read the clock are written into simple-protocol INSERTs: the same value on every node', async () => {
+  const c = await connect(relay.port);
+  await c.query(`CREATE TABLE stamped (id int, note text DEFAULT 'x', created timestamptz DEFAULT now(), day date DEFAULT CURRENT_DATE, later timestamp DEFAULT (LOCALTIMESTAMP + interval '1 day'))`);
+  await c.query(`INSERT INTO stamped (id) VALUES (1), (2)`);
+  await c.query(`INSERT INTO stamped VALUES (3)`);
+  await c.query(`INSERT INTO stamped (id, created) VALUES (4, DEFAULT)`);
+  await c.query(`INSERT INTO stamped DEFAULT VALUES`);
+  await c.query('BEGIN');
+  await c.query(`INSERT INTO stamped (id, note) VALUES (6, 'in tx')`);
+  await c.query('COMMIT');
+  await c.end();
+  const rows = await onEveryNode(`SELECT id, note, created::text, day::text, later::text FROM stamped ORDER BY id NULLS LAST`);
+  expectIdentical(rows);
+  expect(rows[0]!.map((r) => [r.id, r.note])).toEqual([[1, 'x'], [2, 'x'], [3, 'x'], [4, 'x'], [6, 'in tx'], [null, 'x']]);
+  for (const r of rows[0]!) expect(r.created).toMatch(/\.\d+/);
+  // what the client sent is what each node ran, with the main node's clock in it
+  expect(relay.log()).toMatch(/statement: INSERT INTO stamped \(id, created, day, later\) VALUES \(1, \('[^']+'::timestamptz\)::timestamp with time zone/);
+});
+
 test('SERIAL inserts from 8 concurrent clients get the same ids on every node (insert_lock)', async () => {
   const setup = await connect(relay.port);
   await setup.query('CREATE TABLE ser (id serial PRIMARY KEY, who text)');

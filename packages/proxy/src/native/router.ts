@@ -24,7 +24,7 @@ import {
   typeTable,
 } from '@pgrelay/protocol';
 import { isUsable } from '@pgrelay/cluster';
-import { classify, insertLockComment, insertTarget, readsClock, rewriteTime, type StatementInfo } from '@pgrelay/sql';
+import { classify, insertLockComment, insertTarget, readsClock, rewriteTime, withClockDefaults, type StatementInfo } from '@pgrelay/sql';
 import { noteBackendError, noteStatements } from '../admin';
 import type { BackendConn } from '../backend-conn';
 import { bool } from '../context';
@@ -40,6 +40,7 @@ import { EMPTY_FACTS, factsOf, Kind, type StatementFacts } from '../routing/stat
 import { TxState } from '../routing/tx-state';
 import { clockBind, clockParse } from './clock-param';
 import { forgetSequenceTables, lockStatement, noteSequenceTable, sequenceQuery, sequenceTable } from './insert-lock';
+import { columnsQuery, forgetTableColumns, noteTableColumns, tableColumns } from './clock-defaults';
 import { bitCount, circumstantial, leadError, lowestBit, Mode, newStep, type Step } from './step';
 import { allDown, verdictWaitMs, waitDown } from './wait-down';
 import { describeAnswers, describeKinds, judge, type Answer } from './verdict';
@@ -247,7 +248,9 @@ export class NativeRouter implements LinkEvents, SessionFacing {
     }
     // BEGIN, SET, COMMIT wait for no lock: no need to wait for the main node first
     const mode = f.kind === Kind.All && f.info.command !== 'LOCK TABLE' ? Mode.Parallel : Mode.Sequential;
-    this.start(this.writeUnit(sql, [sql], mode, (now) => (now === null ? raw : simpleQuery(rewriteTime(sql, now) ?? sql))));
+    this.start(
+      this.writeUnit(sql, [sql], mode, (now, text) => (now === null && text === sql ? raw : simpleQuery(now === null ? text : (rewriteTime(text, now) ?? text))), undefined, true),
+    );
   }
 
   /** SHOW POOL_* and friends: pgrelay answers; one that asks the supervisor holds what follows. */
@@ -310,6 +313,7 @@ export class NativeRouter implements LinkEvents, SessionFacing {
     if (/^(CREATE|ALTER|DROP) /.test(f.info.command)) {
       markStale(this.host.database);
       forgetSequenceTables(this.host.database);
+      forgetTableColumns(this.host.database);
     }
     for (const l of this.links) {
       if (!(this.live & l.bit)) continue;
@@ -473,12 +477,21 @@ export class NativeRouter implements LinkEvents, SessionFacing {
    * statement needs them (pgpool-compat §11), the client's statement, then COMMIT of the
    * transaction pgrelay opened for the lock.
    */
-  private writeUnit(text: string, texts: string[], mode: Mode, payload: (now: string | null) => Buffer, clock = texts.some(readsClock)): Unit {
+  private writeUnit(
+    text: string,
+    texts: string[],
+    mode: Mode,
+    payload: (now: string | null, text: string) => Buffer,
+    clock = texts.some(readsClock),
+    /** A simple Query: clock-reading column DEFAULTs can be written into its text. */
+    simple = false,
+  ): Unit {
     const u = this.unitFor(text, []);
     const db = this.host.database;
     const single = texts.length === 1 ? texts[0]! : null;
     const comment = single === null ? null : insertLockComment(single);
-    const table = single !== null && this.status !== 'E' && comment !== 'never' && bool(this.cfg, 'insert_lock') && /^\s*(\/\*.*?\*\/\s*)?insert\b/is.test(single) ? insertTarget(single) : null;
+    const insert = single !== null && this.status !== 'E' && /^\s*(\/\*.*?\*\/\s*)?insert\b/is.test(single) ? insertTarget(single) : null;
+    const table = comment !== 'never' && bool(this.cfg, 'insert_lock') ? insert : null;
     if (table !== null) {
       const known = comment === 'force' ? true : sequenceTable(db, table);
       if (known === undefined) {
@@ -498,10 +511,15 @@ export class NativeRouter implements LinkEvents, SessionFacing {
         return this.sequential(simpleQuery((u.implicitTx ? 'BEGIN;' : '') + lockStatement(table)), this.live, false);
       });
     }
-    if (clock) {
-      u.plan.push(() => newStep(NOW_QUERY, 1, Mode.Parallel, { capture: true, onDone: (s) => (u.now = s.value) }));
+    let sent = single ?? text;
+    if (simple && insert !== null && single !== null) {
+      const known = tableColumns(db, insert);
+      if (known === undefined) {
+        u.plan.push(() => newStep(simpleQuery(columnsQuery(insert)), 1, Mode.Parallel, { capture: true, onDone: (s) => (sent = withClockDefaults(single, noteTableColumns(db, insert, s.value)) ?? single) }));
+      } else sent = withClockDefaults(single, known) ?? single;
     }
-    u.plan.push(() => newStep(payload(u.now), this.live, mode, { visible: true }));
+    u.plan.push(() => (clock || (sent !== single && readsClock(sent)) ? newStep(NOW_QUERY, 1, Mode.Parallel, { capture: true, onDone: (s) => (u.now = s.value) }) : null));
+    u.plan.push(() => newStep(payload(u.now, sent), this.live, mode, { visible: true }));
     u.plan.push(() => (u.implicitTx ? newStep(simpleQuery('COMMIT'), this.live, Mode.Parallel, { cleanup: true }) : null));
     return u;
   }

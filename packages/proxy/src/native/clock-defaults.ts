@@ -1,0 +1,46 @@
+/**
+ * The columns of INSERT targets, for writing clock-reading DEFAULTs into the statement
+ * (withClockDefaults in @pgrelay/sql). Asked once per worker, database and table on the main
+ * node, forgotten when this worker runs DDL in that database (as insert-lock.ts's answers).
+ */
+import type { InsertTarget, TableColumn } from '@pgrelay/sql';
+
+const known = new Map<string, Map<string, TableColumn[]>>();
+
+export function tableColumns(database: string, table: InsertTarget): TableColumn[] | undefined {
+  return known.get(database)?.get(table.sql);
+}
+
+export function forgetTableColumns(database: string): void {
+  known.delete(database);
+}
+
+// unit and record separators: no column name, type or expression holds them
+const FIELD = '\x1f';
+const ROW = '\x1e';
+
+/**
+ * One value: every column in attnum order as name, type, default expression, generated flag.
+ * '' for a table the main node does not have (to_regclass: no error to abort a transaction).
+ */
+export function columnsQuery(table: InsertTarget): string {
+  return (
+    `SELECT coalesce(pg_catalog.string_agg(pg_catalog.quote_ident(a.attname) || E'\\x1f' || pg_catalog.format_type(a.atttypid, a.atttypmod) || E'\\x1f' || ` +
+    `coalesce(pg_catalog.pg_get_expr(d.adbin, d.adrelid), '') || E'\\x1f' || (a.attgenerated <> '')::text, E'\\x1e' ORDER BY a.attnum), '') ` +
+    `FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum ` +
+    `WHERE a.attrelid = pg_catalog.to_regclass(${table.literal}) AND a.attnum > 0 AND NOT a.attisdropped`
+  );
+}
+
+/** The answer to columnsQuery(), remembered unless the table was missing (it may appear). */
+export function noteTableColumns(database: string, table: InsertTarget, value: string | null): TableColumn[] {
+  if (!value) return [];
+  const columns = value.split(ROW).map((row) => {
+    const [name = '', type = '', def = '', generated = ''] = row.split(FIELD);
+    return { name, type, default: def, generated: generated === 'true' };
+  });
+  let m = known.get(database);
+  if (m === undefined) known.set(database, (m = new Map()));
+  m.set(table.sql, columns);
+  return columns;
+}
