@@ -3,4 +3,4 @@ export { createLogger, pinoLevelOf, type Logger } from './logger';
 export { BackendConn, backendTarget, type NodeTarget } from './backend-conn';
 export { SlotCounter } from './slots';
 export { listenTargets, describeTarget } from './listen';
-export { resetStatements } from './session';
+export { resetStatements } from './backend-release';

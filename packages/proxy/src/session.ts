@@ -11,7 +11,6 @@ import { isUsable, type AdminSessionReport } from '@pgrelay/cluster';
 import {
   authenticationOk,
   backendKeyData,
-  cancelRequest,
   encryptionRefused,
   FrameError,
   negotiateProtocolVersion,
@@ -28,12 +27,10 @@ import {
 import type { StatementInfo } from '@pgrelay/sql';
 import { answerAdmin, noteSessionStart, type AdminSession } from './admin';
 import type { BackendConn } from './backend-conn';
-import { socketPathOf } from './backend-conn';
 import { bool, num, type WorkerContext } from './context';
 import { BackendRefusal, BackendUnreachable, ClientError, fatal } from './errors';
 import { login, type LoginRequest } from './login';
 import { MessageQueue } from './message-queue';
-import { isCacheable as isCacheableDb } from './pool';
 import { connectReadNodes } from './routing/connect';
 import { connectAllNodes, isNative, nativeRouter, withoutLostNodes } from './native';
 import type { Link } from './routing/link';
@@ -44,6 +41,7 @@ import { replayOpenTransaction, type Captured } from './survive/replay-tx';
 import { TxRecorder } from './survive/tx-recorder';
 import { answerOutcome, type Replayed } from './survive/answer-outcome';
 import { sessionSettings, type SessionSettings } from './routing/settings';
+import { cancelOn, releaseBackend } from './backend-release';
 import { SessionState } from './session-state';
 import { answerOwed } from './survive/owed-replies';
 import { judge, unansweredFrom, type Outcome } from './survive/outcome';
@@ -667,7 +665,7 @@ export class Session implements FrameSink, RouterHost {
       for (const l of router.links) {
         l.conn.detach();
         l.conn.socket.resume();
-        void this.release(l.conn, this.poolKeys[l.index]!, clean && l.inFlight === 0);
+        void releaseBackend(this.ctx, l.conn, this.poolKeys[l.index]!, this.req?.database ?? null, clean && l.inFlight === 0);
       }
     }
     if (this.holdsSlot) {
@@ -677,25 +675,6 @@ export class Session implements FrameSink, RouterHost {
     if (bool(this.ctx.config, 'log_disconnections') && this.req) {
       const ms = Date.now() - this.startedAt;
       this.ctx.log.log(`frontend disconnection: session time: ${formatDuration(ms)} user=${this.req.user} database=${this.req.database} host=${this.req.local ? '[local]' : this.req.address}`);
-    }
-  }
-
-  private async release(backend: BackendConn, key: string, clean: boolean): Promise<void> {
-    const cfg = this.ctx.config;
-    const keep = clean && !backend.closed && bool(cfg, 'connection_cache') && this.req !== null && isCacheableDb(this.req.database);
-    if (!keep) {
-      // A query still running would go on after the client left: stop it first.
-      if (!clean && !backend.closed) cancelOn(backend);
-      backend.close();
-      return;
-    }
-    try {
-      // a connection this client never sent anything to is as the last reset left it
-      if (!backend.untouched) await backend.reset(resetStatements(cfg.reset_query_list as string[] | string, backend.txStatus), 10_000);
-      this.ctx.pool.put(key, backend);
-    } catch (e) {
-      this.ctx.log.debug({ err: (e as Error).message }, 'reset failed; closing backend connection');
-      backend.destroy();
     }
   }
 }
@@ -709,22 +688,6 @@ function isBareCommit(raw: Buffer): boolean {
   if (raw[0] !== Q) return false;
   const list = classify(queryText(raw.subarray(5)));
   return list.length === 1 && list[0]!.tx?.kind === 'commit';
-}
-
-/** A CancelRequest for what `b` is running, on a connection of its own. */
-function cancelOn(b: BackendConn): void {
-  if (b.pid === 0) return;
-  const sockPath = socketPathOf(b.node);
-  const s = sockPath ? net.connect(sockPath) : net.connect(b.node.port, b.node.host);
-  s.on('connect', () => s.end(cancelRequest(b.pid, b.secret)));
-  s.on('error', () => s.destroy());
-}
-
-/** reset_query_list, with ABORT dropped when no transaction is open (as pgpool does). */
-export function resetStatements(list: string | string[], txStatus: 'I' | 'T' | 'E'): string[] {
-  return (Array.isArray(list) ? list : list.split(';'))
-    .map((s) => s.trim())
-    .filter((s) => s !== '' && !(txStatus === 'I' && /^abort$/i.test(s)));
 }
 
 function formatDuration(ms: number): string {
