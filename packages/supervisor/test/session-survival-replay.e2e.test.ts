@@ -3,33 +3,18 @@
  * the primary run again on the new primary and go on without an error when every replayed
  * answer matches; a transaction whose answers cannot match (now()) gets the retryable error.
  */
-import { startCluster, type Cluster, type Pgrelay } from '@pgrelay/testkit';
 import type { Client } from 'pg';
-import { client, outcomeOf, primaryNode, relayWithScripts, sleep, synchronousStandbys, Tally } from './session-survival-tools';
+import { client, outcomeOf, primaryNode, sleep, survivalCluster, Tally } from './session-survival-tools';
 
 describe('transaction replay across kill -9 of the primary', () => {
-  let cluster: Cluster;
-  let relay: Pgrelay;
-
-  beforeAll(async () => {
-    cluster = await startCluster({ standbys: 2 });
-    await synchronousStandbys(cluster);
-    relay = await relayWithScripts(cluster, { transaction_replay: true });
-    const c = await client(relay.port, 'setup');
-    await c.query('CREATE TABLE rp_log (client int, seq int, PRIMARY KEY (client, seq))');
-    await c.query('CREATE TABLE rp_counter (id int PRIMARY KEY, n int NOT NULL)');
-    await c.query('INSERT INTO rp_counter SELECT g, 0 FROM generate_series(0, 99) g');
-    await c.end();
-    await cluster.waitForCatchup();
-  }, 60_000);
-
-  afterAll(async () => {
-    if (process.env.SV_LOG) require('node:fs').writeFileSync(process.env.SV_LOG, relay?.log() ?? '');
-    await relay?.stop('fast');
-    await cluster?.stop();
-  });
+  const env = survivalCluster({ transaction_replay: true }, [
+    'CREATE TABLE rp_log (client int, seq int, PRIMARY KEY (client, seq))',
+    'CREATE TABLE rp_counter (id int PRIMARY KEY, n int NOT NULL)',
+    'INSERT INTO rp_counter SELECT g, 0 FROM generate_series(0, 99) g',
+  ]);
 
   test('write transactions are replayed without an error; one that read now() gets 40001; nothing applied twice', async () => {
+    const { cluster, relay } = env;
     const tally = new Tally();
     const committed = new Map<number, number>();
     let stop = false;

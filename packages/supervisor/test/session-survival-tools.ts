@@ -2,8 +2,10 @@
  * Shared by the session-survival tests: a pgrelay with the sample failover scripts, clients
  * that run a workload and count what they saw, and checks on the servers themselves.
  */
-import type { Cluster } from '@pgrelay/testkit';
+import { startCluster, type Cluster, type Pgrelay } from '@pgrelay/testkit';
 import { Client } from 'pg';
+
+import { relayWithScripts } from './failover-tools';
 
 export { relayWithScripts, ROOT } from './failover-tools';
 
@@ -69,3 +71,27 @@ export async function primaryNode(cluster: Cluster): Promise<Cluster['nodes'][nu
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The hooks of a survival test: a primary and two synchronous standbys, pgrelay with the
+ * sample failover scripts and `conf`, the tables `schema` creates; all stopped afterwards
+ * (SV_LOG=file keeps pgrelay's log). Read cluster and relay inside the tests.
+ */
+export function survivalCluster(conf: Record<string, string | number | boolean>, schema: string[]): { cluster: Cluster; relay: Pgrelay } {
+  const env = {} as { cluster: Cluster; relay: Pgrelay };
+  beforeAll(async () => {
+    env.cluster = await startCluster({ standbys: 2 });
+    await synchronousStandbys(env.cluster);
+    env.relay = await relayWithScripts(env.cluster, conf);
+    const c = await client(env.relay.port, 'setup');
+    for (const sql of schema) await c.query(sql);
+    await c.end();
+    await env.cluster.waitForCatchup();
+  }, 60_000);
+  afterAll(async () => {
+    if (process.env.SV_LOG) require('node:fs').writeFileSync(process.env.SV_LOG, env.relay?.log() ?? '');
+    await env.relay?.stop('fast');
+    await env.cluster?.stop();
+  });
+  return env;
+}

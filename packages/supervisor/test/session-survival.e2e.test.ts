@@ -4,9 +4,8 @@
  * statement in flight get exactly the specified errors and stay connected; only sessions
  * holding unrebuildable state are ended; every committed write is on the new primary.
  */
-import { startCluster, type Cluster, type Pgrelay } from '@pgrelay/testkit';
 import type { Client } from 'pg';
-import { client, outcomeOf, primaryNode, relayWithScripts, sleep, synchronousStandbys, Tally } from './session-survival-tools';
+import { client, outcomeOf, primaryNode, sleep, survivalCluster, Tally } from './session-survival-tools';
 
 const PROTOCOL_Q = { name: 'pp', text: 'SELECT $1::int + 100 AS v' };
 
@@ -17,26 +16,12 @@ interface Idle {
 }
 
 describe('sessions survive kill -9 of the primary', () => {
-  let cluster: Cluster;
-  let relay: Pgrelay;
-
-  beforeAll(async () => {
-    cluster = await startCluster({ standbys: 2 });
-    await synchronousStandbys(cluster);
-    relay = await relayWithScripts(cluster);
-    const c = await client(relay.port, 'setup');
-    await c.query('CREATE TABLE sv_log (client int, seq int, kind text, PRIMARY KEY (client, seq, kind))');
-    await c.end();
-    await cluster.waitForCatchup();
-  }, 60_000);
-
-  afterAll(async () => {
-    if (process.env.SV_LOG) require('node:fs').writeFileSync(process.env.SV_LOG, relay?.log() ?? '');
-    await relay?.stop('fast');
-    await cluster?.stop();
-  });
+  const env = survivalCluster({}, [
+    'CREATE TABLE sv_log (client int, seq int, kind text, PRIMARY KEY (client, seq, kind))',
+  ]);
 
   test('40 clients: idle ones notice nothing, in-flight ones get 08007/40001, unrebuildable ones get FATAL', async () => {
+    const { cluster, relay } = env;
     const tally = new Tally();
     const acked: [number, number, string][] = [];
     let stop = false;
