@@ -1,4 +1,4 @@
-import { loadModule, parseSync } from 'libpg-query';
+import type * as PgQuery from 'libpg-query';
 import { POOL_SHOW_COMMANDS } from './admin';
 import { commandTag } from './command-tag';
 import { ADVISORY, SEQUENCE, SET_CONFIG, WRITES, functionTraits } from './functions';
@@ -23,10 +23,23 @@ import { IsolationLevel, SessionEffect, StatementInfo, TxInfo, blankInfo, copyRo
 
 let ready = false;
 let loading: Promise<void> | null = null;
+/**
+ * Loaded by initPgParser(), not at import: requiring libpg-query instantiates its WASM at
+ * once (11 MB here), and the supervisor, which imports this package but parses nothing,
+ * should not carry it.
+ */
+let lib: typeof PgQuery | null = null;
+
+/** The parser's functions; only once isPgParserReady(). */
+export function pgQuery(): typeof PgQuery {
+  if (lib === null || !ready) throw new Error('the SQL parser is not loaded');
+  return lib;
+}
 
 export function initPgParser(): Promise<void> {
   if (loading === null) {
-    loading = loadModule().then(
+    lib ??= require('libpg-query') as typeof PgQuery;
+    loading = lib.loadModule().then(
       () => {
         ready = true;
       },
@@ -59,7 +72,7 @@ function parseStatements(sql: string): { statements: ParsedStatement[]; pos: Pos
   if (!ready) return null;
   let result: { stmts?: Node[] };
   try {
-    result = parseSync(sql) as { stmts?: Node[] };
+    result = pgQuery().parseSync(sql) as { stmts?: Node[] };
   } catch {
     return null;
   }

@@ -9,8 +9,7 @@
  * shorter than the table (no column list), `DEFAULT VALUES`. Not handled (left as written,
  * as README says): INSERT … SELECT that leaves such a column out, UPDATE … SET col = DEFAULT.
  */
-import { parseSync, scanSync } from 'libpg-query';
-import { isPgParserReady } from './pg-parser';
+import { isPgParserReady, pgQuery } from './pg-parser';
 import { readsClock } from './rewrite-time';
 
 type Node = Record<string, any>;
@@ -38,7 +37,7 @@ export function withClockDefaults(sql: string, columns: readonly TableColumn[]):
   if (!clock.includes(true) || !isPgParserReady()) return null;
   let stmts: Node[];
   try {
-    stmts = ((parseSync(sql) as Node).stmts ?? []) as Node[];
+    stmts = ((pgQuery().parseSync(sql) as Node).stmts ?? []) as Node[];
   } catch {
     return null;
   }
@@ -50,7 +49,7 @@ export function withClockDefaults(sql: string, columns: readonly TableColumn[]):
   const charAt = (b: number): number => (ascii ? b : bytes.subarray(0, b).toString('utf8').length);
   let tokens: { start: number; end: number; text: string }[];
   try {
-    tokens = scanSync(sql).tokens.map((t: Node) => ({ start: charAt(t.start), end: charAt(t.end), text: String(t.text) }));
+    tokens = pgQuery().scanSync(sql).tokens.map((t: Node) => ({ start: charAt(t.start), end: charAt(t.end), text: String(t.text) }));
   } catch {
     return null;
   }

@@ -3,8 +3,7 @@
  * (so the same LOCK can be taken on every node, main node first, and sequences hand out the
  * same values everywhere) and pgpool's comment overrides.
  */
-import { parseSync } from 'libpg-query';
-import { isPgParserReady } from './pg-parser';
+import { isPgParserReady, pgQuery } from './pg-parser';
 
 export interface InsertTarget {
   /** Quoted, schema-qualified when the statement qualified it: ready to put in SQL. */
@@ -31,7 +30,7 @@ export function insertTarget(sql: string): InsertTarget | null {
   if (!isPgParserReady()) return null;
   let ast: Node;
   try {
-    ast = parseSync(sql) as Node;
+    ast = pgQuery().parseSync(sql) as Node;
   } catch {
     return null;
   }

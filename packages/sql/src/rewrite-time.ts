@@ -13,8 +13,7 @@
  * clock_timestamp(), statement_timestamp(), timeofday(), random(), other volatile functions,
  * and column DEFAULTs that call the clock.
  */
-import { parseSync } from 'libpg-query';
-import { isPgParserReady } from './pg-parser';
+import { isPgParserReady, pgQuery } from './pg-parser';
 
 type Node = Record<string, any>;
 
@@ -82,7 +81,7 @@ function find(sql: string): Found | null {
   if (!MAYBE.test(sql) || !isPgParserReady()) return null;
   let ast: Node;
   try {
-    ast = parseSync(sql) as Node;
+    ast = pgQuery().parseSync(sql) as Node;
   } catch {
     return null;
   }
