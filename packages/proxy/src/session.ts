@@ -56,8 +56,8 @@ import { classify } from '@pgrelay/sql';
 
 const X = 0x58;
 
-/** During login every client message is read; afterwards the ones that decide where a message goes. */
 const SSL_ACCEPTED = Buffer.from('S');
+/** During login every client message is read; afterwards the ones that decide where a message goes. */
 const LOGIN_TYPES = typeTable('pQPSXCFBEDHdcf');
 const RELAY_TYPES = typeTable('QPBEDCSHFX');
 

@@ -1,19 +1,12 @@
 /**
  * The columns of INSERT targets, for writing clock-reading DEFAULTs into the statement
  * (withClockDefaults in @pgrelay/sql). Asked once per worker, database and table on the main
- * node, forgotten when this worker runs DDL in that database (as insert-lock.ts's answers).
+ * node (tableColumns).
  */
 import type { InsertTarget, TableColumn } from '@pgrelay/sql';
+import { TableFacts } from './table-facts';
 
-const known = new Map<string, Map<string, TableColumn[]>>();
-
-export function tableColumns(database: string, table: InsertTarget): TableColumn[] | undefined {
-  return known.get(database)?.get(table.sql);
-}
-
-export function forgetTableColumns(database: string): void {
-  known.delete(database);
-}
+export const tableColumns = new TableFacts<TableColumn[]>();
 
 // unit and record separators: no column name, type or expression holds them
 const FIELD = '\x1f';
@@ -39,8 +32,6 @@ export function noteTableColumns(database: string, table: InsertTarget, value: s
     const [name = '', type = '', def = '', generated = ''] = row.split(FIELD);
     return { name, type, default: def, generated: generated === 'true' };
   });
-  let m = known.get(database);
-  if (m === undefined) known.set(database, (m = new Map()));
-  m.set(table.sql, columns);
+  tableColumns.set(database, table, columns);
   return columns;
 }

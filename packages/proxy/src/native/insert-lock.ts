@@ -7,26 +7,12 @@
  * itself and with every writer, but not with readers.
  *
  * Whether a table has such a column is asked once per worker, database and table on the main
- * node, and forgotten when this worker runs DDL in that database.
+ * node (sequenceTables).
  */
 import type { InsertTarget } from '@pgrelay/sql';
+import { TableFacts } from './table-facts';
 
-const known = new Map<string, Map<string, boolean>>();
-
-export function sequenceTable(database: string, table: InsertTarget): boolean | undefined {
-  return known.get(database)?.get(table.sql);
-}
-
-export function noteSequenceTable(database: string, table: InsertTarget, has: boolean): void {
-  let m = known.get(database);
-  if (m === undefined) known.set(database, (m = new Map()));
-  m.set(table.sql, has);
-}
-
-/** DDL ran: a table may have gained or lost a sequence default. */
-export function forgetSequenceTables(database: string): void {
-  known.delete(database);
-}
+export const sequenceTables = new TableFacts<boolean>();
 
 /**
  * One row, 't' or 'f'. to_regclass: a table missing on the main node answers 'f' instead of

@@ -39,8 +39,8 @@ import { routingSettings } from '../routing/settings';
 import { EMPTY_FACTS, factsOf, Kind, type StatementFacts } from '../routing/statement';
 import { TxState } from '../routing/tx-state';
 import { clockBind, clockParse } from './clock-param';
-import { forgetSequenceTables, lockStatement, noteSequenceTable, sequenceQuery, sequenceTable } from './insert-lock';
-import { columnsQuery, forgetTableColumns, noteTableColumns, tableColumns } from './clock-defaults';
+import { lockStatement, sequenceQuery, sequenceTables } from './insert-lock';
+import { columnsQuery, noteTableColumns, tableColumns } from './clock-defaults';
 import { bitCount, circumstantial, leadError, lowestBit, Mode, newStep, type Step } from './step';
 import { allDown, verdictWaitMs, waitDown } from './wait-down';
 import { describeAnswers, describeKinds, judge, type Answer } from './verdict';
@@ -249,7 +249,7 @@ export class NativeRouter implements LinkEvents, SessionFacing {
     // BEGIN, SET, COMMIT wait for no lock: no need to wait for the main node first
     const mode = f.kind === Kind.All && f.info.command !== 'LOCK TABLE' ? Mode.Parallel : Mode.Sequential;
     this.start(
-      this.writeUnit(sql, [sql], mode, (now, text) => (now === null && text === sql ? raw : simpleQuery(now === null ? text : (rewriteTime(text, now) ?? text))), undefined, true),
+      this.writeUnit(sql, [sql], mode, (now, text) => (now === null && text === sql ? raw : simpleQuery(now === null ? text : (rewriteTime(text, now) ?? text))), { simple: true }),
     );
   }
 
@@ -312,8 +312,9 @@ export class NativeRouter implements LinkEvents, SessionFacing {
     else if (e?.kind === 'discard' && (e.what === 'all' || e.what === 'temp')) this.tempTables.clear();
     if (/^(CREATE|ALTER|DROP) /.test(f.info.command)) {
       markStale(this.host.database);
-      forgetSequenceTables(this.host.database);
-      forgetTableColumns(this.host.database);
+      // a table may have gained or lost a sequence or a clock default
+      sequenceTables.forget(this.host.database);
+      tableColumns.forget(this.host.database);
     }
     for (const l of this.links) {
       if (!(this.live & l.bit)) continue;
@@ -422,7 +423,7 @@ export class NativeRouter implements LinkEvents, SessionFacing {
       this.start(this.unitFor(text, [this.readStep(this.batchPayload(b, this.targetsOf(where), SYNC, null), where)]));
       return;
     }
-    this.start(this.writeUnit(text, b.texts, Mode.Sequential, (now) => this.batchPayload(b, this.live, SYNC, now), b.clockBinds.length > 0));
+    this.start(this.writeUnit(text, b.texts, Mode.Sequential, (now) => this.batchPayload(b, this.live, SYNC, now), { clock: b.clockBinds.length > 0 }));
   }
 
   /**
@@ -482,9 +483,8 @@ export class NativeRouter implements LinkEvents, SessionFacing {
     texts: string[],
     mode: Mode,
     payload: (now: string | null, text: string) => Buffer,
-    clock = texts.some(readsClock),
-    /** A simple Query: clock-reading column DEFAULTs can be written into its text. */
-    simple = false,
+    /** clock: the statements read it (default: as readsClock says); simple: a simple Query, whose clock-reading column DEFAULTs can be written into its text. */
+    { clock = texts.some(readsClock), simple = false }: { clock?: boolean; simple?: boolean } = {},
   ): Unit {
     const u = this.unitFor(text, []);
     const db = this.host.database;
@@ -493,14 +493,14 @@ export class NativeRouter implements LinkEvents, SessionFacing {
     const insert = single !== null && this.status !== 'E' && /^\s*(\/\*.*?\*\/\s*)?insert\b/is.test(single) ? insertTarget(single) : null;
     const table = comment !== 'never' && bool(this.cfg, 'insert_lock') ? insert : null;
     if (table !== null) {
-      const known = comment === 'force' ? true : sequenceTable(db, table);
+      const known = comment === 'force' ? true : sequenceTables.get(db, table);
       if (known === undefined) {
         u.plan.push(() =>
           newStep(simpleQuery(sequenceQuery(table)), 1, Mode.Parallel, {
             capture: true,
             onDone: (s) => {
               u.hasSequence = s.value === 't';
-              noteSequenceTable(db, table, u.hasSequence);
+              sequenceTables.set(db, table, u.hasSequence);
             },
           }),
         );
@@ -513,7 +513,7 @@ export class NativeRouter implements LinkEvents, SessionFacing {
     }
     let sent = single ?? text;
     if (simple && insert !== null && single !== null) {
-      const known = tableColumns(db, insert);
+      const known = tableColumns.get(db, insert);
       if (known === undefined) {
         u.plan.push(() => newStep(simpleQuery(columnsQuery(insert)), 1, Mode.Parallel, { capture: true, onDone: (s) => (sent = withClockDefaults(single, noteTableColumns(db, insert, s.value)) ?? single) }));
       } else sent = withClockDefaults(single, known) ?? single;
